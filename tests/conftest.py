@@ -1,0 +1,38 @@
+"""Shared fixtures. Tests that need ../shared/data use the `shared_data` fixture and skip
+cleanly where it is absent (e.g. outside the development machines)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+MODELS = REPO / "models"
+
+
+def _shared_data_dir() -> Path | None:
+    env = os.environ.get("CCTV_GUARD_SHARED_DATA")
+    candidates = [Path(env)] if env else []
+    candidates.append(REPO.parent / "shared" / "data")
+    for c in candidates:
+        if c.is_dir():
+            return c
+    return None
+
+
+SHARED_DATA = _shared_data_dir()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if SHARED_DATA is None:
+        pytest.skip("../shared/data not present")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    return SAMPLES
