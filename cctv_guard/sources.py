@@ -1,0 +1,526 @@
+"""Sources: the only module that opens video files, image folders, single images and streams.
+
+Everything downstream receives `Frame`s: a BGR uint8 image, its time in seconds from the start
+of the source (from the stream's presentation timestamps, not frame counts), its ordinal and
+whether it was a keyframe. Two decoding paths keep analysis at the speed of the decoder:
+
+* keyframes only (`keyframes_only=True`): non-key packets are never handed to the decoder;
+* sampled (`every=0.5`): every packet is decoded (that is unavoidable for inter frames) but only
+  frames on the sampling grid are converted to arrays, optionally downscaled inside swscale
+  (`max_width`), which is far cheaper than converting every frame.
+
+Corrupt packets inside good footage are skipped and counted; an unreadable source raises
+`SourceError` with a one-line message. Credentials in stream URLs never appear in messages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterable, Iterator, Literal, Sequence
+
+import numpy as np
+
+from cctv_guard.errors import SourceError
+from cctv_guard.redact import redact_uri as redact
+
+SourceKind = Literal["video", "images", "image", "stream"]
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".m4v", ".ts", ".mts", ".webm", ".mjpeg", ".mjpg", ".h264", ".h265", ".hevc", ".flv"})
+STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://", "srt://")
+
+# A run of this many undecodable packets in a row means the rest of the file is garbage.
+MAX_CONSECUTIVE_CORRUPT = 200
+DEFAULT_IMAGE_INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    image: np.ndarray  # (H, W, 3) uint8, BGR
+    t: float  # seconds from the start of the source
+    index: int  # ordinal among the frames this iteration yielded
+    keyframe: bool
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    uri: str  # credentials redacted
+    kind: SourceKind
+    width: int
+    height: int
+    fps: float | None
+    duration_s: float | None
+    codec: str | None
+    frame_count: int | None
+
+
+@dataclass(frozen=True)
+class DecodeStats:
+    decoded: int = 0  # frames the decoder produced
+    yielded: int = 0  # frames handed to the caller
+    corrupt_skipped: int = 0  # packets/frames/images that could not be decoded
+    stalled: bool = False  # a live stream stopped delivering within the timeout
+    ended_early: bool = False  # the source ended before its declared duration / on an error
+
+
+@dataclass(frozen=True)
+class ImageItem:
+    """One entry of an image listing: either an image or the reason it could not be read."""
+
+    path: Path
+    image: np.ndarray | None
+    error: str | None
+
+
+def is_stream_uri(uri: str) -> bool:
+    return str(uri).lower().startswith(STREAM_SCHEMES)
+
+
+# --- images -------------------------------------------------------------------------------------
+
+
+def to_bgr8(img: np.ndarray) -> np.ndarray:
+    """Normalise any decoded image (grey, grey+alpha, BGRA, 16-bit, float) to BGR uint8."""
+    import cv2
+
+    if img.dtype == np.uint16:
+        img = (img >> 8).astype(np.uint8)
+    elif img.dtype in (np.float32, np.float64):
+        img = np.clip(img * (255.0 if img.max(initial=0) <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+    elif img.dtype != np.uint8:
+        img = np.clip(img, 0, 255).astype(np.uint8)
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    channels = img.shape[2]
+    if channels == 1:
+        return cv2.cvtColor(img[:, :, 0], cv2.COLOR_GRAY2BGR)
+    if channels == 2:  # grey + alpha
+        return cv2.cvtColor(img[:, :, 0], cv2.COLOR_GRAY2BGR)
+    if channels == 4:
+        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
+    return np.ascontiguousarray(img[:, :, :3])
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """Read an image file as BGR uint8, or raise SourceError with a one-line reason."""
+    import cv2
+
+    p = Path(path)
+    if not p.exists():
+        raise SourceError(f"no such file: {p}")
+    if p.is_dir():
+        raise SourceError(f"expected an image file, found a folder: {p}")
+    try:
+        data = np.fromfile(p, dtype=np.uint8)
+    except OSError as exc:
+        raise SourceError(f"cannot read {p}: {exc.strerror or exc}") from None
+    if data.size == 0:
+        raise SourceError(f"empty file: {p}")
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION) if data.size else None
+    if img is None or img.size == 0:
+        raise SourceError(f"not a readable image: {p}")
+    return to_bgr8(img)
+
+
+def list_images(folder: str | os.PathLike, *, recursive: bool = False) -> list[Path]:
+    """Image files in a folder, in natural order (frame_2 before frame_10)."""
+    root = Path(folder)
+    walker = root.rglob("*") if recursive else root.iterdir()
+    files = [p for p in walker if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
+    return sorted(files, key=_natural_key)
+
+
+def iter_images(paths: Iterable[str | os.PathLike]) -> Iterator[ImageItem]:
+    """Read each path; unreadable images are yielded with their error instead of raising."""
+    for p in paths:
+        try:
+            yield ImageItem(Path(p), read_image(p), None)
+        except SourceError as exc:
+            yield ImageItem(Path(p), None, str(exc))
+
+
+def _natural_key(p: Path) -> list:
+    return [int(tok) if tok.isdigit() else tok.lower() for tok in re.split(r"(\d+)", str(p))]
+
+
+_STAMP = re.compile(
+    r"(?P<y>(?:19|20)\d\d)-?(?P<mo>[01]\d)-?(?P<d>[0-3]\d)[T_ -]?(?P<h>[0-2]\d)[-:_.]?(?P<mi>[0-5]\d)[-:_.]?(?P<s>[0-5]\d)(?:[._](?P<ms>\d{1,6}))?"
+)
+
+
+def timestamp_from_name(name: str) -> datetime | None:
+    """A date-time embedded in a file name (20261128T083000, 2026-11-28_08-30-00.250...)."""
+    m = _STAMP.search(name)
+    if not m:
+        return None
+    try:
+        us = int((m.group("ms") or "0").ljust(6, "0"))
+        return datetime(int(m["y"]), int(m["mo"]), int(m["d"]), int(m["h"]), int(m["mi"]), int(m["s"]), us)
+    except ValueError:
+        return None
+
+
+def image_times(paths: Sequence[Path], interval_s: float = DEFAULT_IMAGE_INTERVAL_S) -> list[float]:
+    """Seconds from the first image: from time stamps in the names when every name has one and
+    they increase, else from the order at `interval_s` apart."""
+    stamps = [timestamp_from_name(p.name) for p in paths]
+    if stamps and all(s is not None for s in stamps):
+        secs = [(s - stamps[0]).total_seconds() for s in stamps]  # type: ignore[operator]
+        if all(b >= a for a, b in zip(secs, secs[1:])):
+            return secs
+    return [i * interval_s for i in range(len(paths))]
+
+
+# --- the Source ---------------------------------------------------------------------------------
+
+
+class Source:
+    """An opened source. Use as a context manager; iterate `frames()` once or more (files)."""
+
+    def __init__(self, uri: str, kind: SourceKind, info: SourceInfo, *, timeout_s: float, image_paths: list[Path] | None = None):
+        self._uri = uri
+        self.kind = kind
+        self.info = info
+        self._timeout_s = timeout_s
+        self._image_paths = image_paths or []
+        self._container = None
+        self._counts = dict(decoded=0, yielded=0, corrupt_skipped=0)
+        self._stalled = False
+        self._ended_early = False
+
+    # context manager
+    def __enter__(self) -> "Source":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._container is not None:
+            try:
+                self._container.close()
+            finally:
+                self._container = None
+
+    @property
+    def stats(self) -> DecodeStats:
+        return DecodeStats(stalled=self._stalled, ended_early=self._ended_early, **self._counts)
+
+    def frames(
+        self,
+        *,
+        every: float | None = None,
+        keyframes_only: bool = False,
+        start: float | None = None,
+        end: float | None = None,
+        max_width: int | None = None,
+    ) -> Iterator[Frame]:
+        """Frames in time order. `every` samples one frame per that many seconds; `keyframes_only`
+        decodes only keyframes (images count as keyframes); [start, end) bounds in seconds;
+        `max_width` downscales (keeping aspect) while converting, which is cheap."""
+        if every is not None and every <= 0:
+            raise SourceError(f"--every must be positive seconds, got {every}")
+        if start is not None and end is not None and end <= start:
+            raise SourceError(f"the window is empty: end {end} s is not after start {start} s")
+        sampler = _Sampler(every)
+        self._counts = dict(decoded=0, yielded=0, corrupt_skipped=0)
+        self._stalled = self._ended_early = False
+        if self.kind in ("image", "images"):
+            yield from self._image_frames(sampler, start, end, max_width)
+        else:
+            yield from self._video_frames(sampler, keyframes_only, start, end, max_width)
+
+    # images
+    def _image_frames(self, sampler: "_Sampler", start, end, max_width) -> Iterator[Frame]:
+        times = image_times(self._image_paths)
+        index = 0
+        for path, t in zip(self._image_paths, times):
+            if start is not None and t < start:
+                continue
+            if end is not None and t >= end:
+                break
+            if not sampler.take(t):
+                continue
+            try:
+                img = read_image(path)
+            except SourceError:
+                self._counts["corrupt_skipped"] += 1
+                continue
+            self._counts["decoded"] += 1
+            img = _downscale(img, max_width)
+            self._counts["yielded"] += 1
+            yield Frame(img, float(t), index, True)
+            index += 1
+
+    # video files and streams
+    def _open_container(self):
+        if self._container is not None:
+            self._container.close()
+        self._container = _av_open(self._uri, self.kind, self._timeout_s)
+        return self._container
+
+    def _video_frames(self, sampler: "_Sampler", keyframes_only, start, end, max_width) -> Iterator[Frame]:
+        import av
+
+        container = self._open_container()
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if keyframes_only:
+            stream.codec_context.skip_frame = "NONKEY"
+        tb = stream.time_base or Fraction(1, 90000)
+        origin = _stream_origin(container, stream)
+        fps = self.info.fps or 25.0
+        if start and start > 1.0 and self.kind == "video":
+            try:  # land on the keyframe at or before `start`; frames before it are dropped below
+                container.seek(int((start + origin) / tb), stream=stream, backward=True, any_frame=False)
+            except av.error.FFmpegError:
+                container.close()
+                container = self._open_container()
+                stream = container.streams.video[0]
+        index = 0
+        consecutive_bad = 0
+        fallback_n = 0
+        try:
+            for packet in _packets(container, stream, self):
+                if keyframes_only and not packet.is_keyframe and packet.size:
+                    continue
+                try:
+                    decoded = packet.decode()
+                except av.error.FFmpegError:
+                    self._counts["corrupt_skipped"] += 1
+                    consecutive_bad += 1
+                    if consecutive_bad >= MAX_CONSECUTIVE_CORRUPT:
+                        self._ended_early = True
+                        return
+                    continue
+                consecutive_bad = 0
+                for frame in decoded:
+                    self._counts["decoded"] += 1
+                    if frame.pts is not None:
+                        t = float(frame.pts * tb) - origin
+                    else:
+                        t = fallback_n / fps
+                    fallback_n += 1
+                    if start is not None and t < start - 1e-6:
+                        continue
+                    if end is not None and t >= end - 1e-6:
+                        return
+                    if not sampler.take(t):
+                        continue
+                    try:
+                        img = _frame_to_bgr(frame, max_width)
+                    except (ValueError, av.error.FFmpegError):
+                        self._counts["corrupt_skipped"] += 1
+                        continue
+                    self._counts["yielded"] += 1
+                    yield Frame(img, t, index, bool(frame.key_frame))
+                    index += 1
+        finally:
+            self._finish_check()
+
+    def _finish_check(self) -> None:
+        if self.kind == "video" and self.info.duration_s and self._counts["decoded"] == 0:
+            self._ended_early = True
+
+
+class _Sampler:
+    """Keeps one frame per `every` seconds on a fixed grid; re-anchors after gaps."""
+
+    def __init__(self, every: float | None):
+        self.every = every
+        self.next_t: float | None = None
+
+    def take(self, t: float) -> bool:
+        if self.every is None:
+            return True
+        if self.next_t is None or t >= self.next_t - 1e-6:
+            nxt = (self.next_t if self.next_t is not None else t) + self.every
+            self.next_t = nxt if nxt > t else t + self.every
+            return True
+        return False
+
+
+def _packets(container, stream, src: Source):
+    """Demux packets of one stream; a read error or stall ends iteration and is recorded."""
+    import av
+
+    it = container.demux(stream)
+    while True:
+        try:
+            packet = next(it)
+        except StopIteration:
+            return
+        except (av.error.InvalidDataError, av.error.ValueError):
+            src._counts["corrupt_skipped"] += 1
+            src._ended_early = True
+            return
+        except (av.error.ExitError, TimeoutError, av.error.OSError):
+            if src.kind == "stream":
+                src._stalled = True
+            src._ended_early = True
+            return
+        except av.error.FFmpegError:
+            src._ended_early = True
+            return
+        yield packet  # the final empty packet flushes the decoder's buffered frames
+
+
+def _frame_to_bgr(frame, max_width: int | None) -> np.ndarray:
+    if max_width and frame.width > max_width:
+        w = int(max_width) // 2 * 2
+        h = max(2, int(round(frame.height * w / frame.width)) // 2 * 2)
+        return frame.to_ndarray(format="bgr24", width=w, height=h)
+    return frame.to_ndarray(format="bgr24")
+
+
+def _downscale(img: np.ndarray, max_width: int | None) -> np.ndarray:
+    import cv2
+
+    h, w = img.shape[:2]
+    if max_width and w > max_width:
+        nh = max(1, int(round(h * max_width / w)))
+        return cv2.resize(img, (int(max_width), nh), interpolation=cv2.INTER_AREA)
+    return img
+
+
+def _stream_origin(container, stream) -> float:
+    """The time (s) that counts as 0: the stream's start time, else the container's."""
+    if stream.start_time is not None and stream.time_base is not None:
+        return float(stream.start_time * stream.time_base)
+    if container.start_time is not None:
+        return container.start_time / 1_000_000
+    return 0.0
+
+
+def _av_open(uri: str, kind: SourceKind, timeout_s: float):
+    import av
+
+    shown = redact(uri)
+    options = {}
+    if kind == "stream":
+        if uri.lower().startswith(("rtsp://", "rtsps://")):
+            options["rtsp_transport"] = "tcp"
+        timeout = (timeout_s, timeout_s)
+    else:
+        timeout = None
+    began = time.monotonic()
+    try:
+        container = av.open(uri, mode="r", options=options, timeout=timeout)
+    except av.error.FileNotFoundError:
+        raise SourceError(f"no such file: {shown}") from None
+    except (av.error.ExitError, av.error.InvalidDataError) if kind == "stream" else av.error.ExitError:
+        if time.monotonic() - began >= 0.9 * timeout_s:
+            raise SourceError(f"stream {shown} did not answer within {timeout_s:g} s") from None
+        raise SourceError(f"stream {shown} sent no readable video") from None
+    except av.error.InvalidDataError:
+        raise SourceError(f"{shown} is not a readable video (unknown format, truncated or corrupt)") from None
+    except av.error.FFmpegError as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise SourceError(f"cannot open {shown}: {_one_line(reason)}") from None
+    except (OSError, TimeoutError) as exc:
+        raise SourceError(f"cannot open {shown}: {_one_line(str(exc))}") from None
+    if not container.streams.video:
+        container.close()
+        raise SourceError(f"{shown} has no video stream")
+    return container
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text[:200]
+
+
+def _probe_video(uri: str, kind: SourceKind, timeout_s: float) -> SourceInfo:
+    import av
+
+    container = _av_open(uri, kind, timeout_s)
+    try:
+        stream = container.streams.video[0]
+        cc = stream.codec_context
+        width, height = int(cc.width or 0), int(cc.height or 0)
+        fps = float(stream.average_rate) if stream.average_rate else (float(stream.guessed_rate) if stream.guessed_rate else None)
+        duration = None
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / 1_000_000
+        frames = int(stream.frames) if stream.frames else None
+        codec = cc.name
+        if width == 0 or height == 0:
+            # Some containers only know the size after the first frame: decode one.
+            try:
+                for frame in container.decode(stream):
+                    width, height = frame.width, frame.height
+                    break
+            except av.error.FFmpegError:
+                pass
+        if width == 0 or height == 0:
+            raise SourceError(f"{redact(uri)} has a video stream without a readable picture")
+        if kind == "video" and not _has_decodable_frame(uri, kind, timeout_s):
+            raise SourceError(f"{redact(uri)} contains no decodable video frames (truncated or corrupt)")
+        return SourceInfo(redact(uri), kind, width, height, fps, duration, codec, frames)
+    finally:
+        container.close()
+
+
+def _has_decodable_frame(uri: str, kind: SourceKind, timeout_s: float) -> bool:
+    import av
+
+    container = _av_open(uri, kind, timeout_s)
+    try:
+        for n, packet in enumerate(container.demux(container.streams.video[0])):
+            try:
+                if packet.decode():
+                    return True
+            except av.error.FFmpegError:
+                pass
+            if n > 300:
+                return False
+        return False
+    except av.error.FFmpegError:
+        return False
+    finally:
+        container.close()
+
+
+def open_source(uri: str | os.PathLike, *, timeout_s: float = 10.0) -> Source:
+    """Open a video file, image folder, single image or stream URL.
+
+    Raises SourceError (one line) when it cannot be opened or holds nothing to analyse."""
+    text = str(uri)
+    if not text.strip():
+        raise SourceError("empty source path")
+    if is_stream_uri(text):
+        info = _probe_video(text, "stream", timeout_s)
+        return Source(text, "stream", info, timeout_s=timeout_s)
+    path = Path(text)
+    if not path.exists():
+        raise SourceError(f"no such file or folder: {path}")
+    if path.is_dir():
+        images = list_images(path)
+        if not images:
+            raise SourceError(f"no images found in folder {path} (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+        first = next((item.image for item in iter_images(images[:20]) if item.image is not None), None)
+        if first is None:
+            raise SourceError(f"none of the first images in {path} could be read")
+        h, w = first.shape[:2]
+        times = image_times(images)
+        info = SourceInfo(str(path), "images", w, h, None, times[-1] if len(times) > 1 else None, None, len(images))
+        return Source(str(path), "images", info, timeout_s=timeout_s, image_paths=images)
+    if not os.access(path, os.R_OK):
+        raise SourceError(f"permission denied: {path}")
+    if path.stat().st_size == 0:
+        raise SourceError(f"empty file: {path}")
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        img = read_image(path)
+        h, w = img.shape[:2]
+        info = SourceInfo(str(path), "image", w, h, None, None, None, 1)
+        return Source(str(path), "image", info, timeout_s=timeout_s, image_paths=[path])
+    info = _probe_video(str(path), "video", timeout_s)
+    return Source(str(path), "video", info, timeout_s=timeout_s)
