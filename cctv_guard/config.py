@@ -1,0 +1,93 @@
+"""Config files: YAML validated by pydantic models, with errors that name the key path and line.
+
+`load_yaml_model(path, Model)` is the one way to read a config file (edge.yaml, fleet.yaml,
+privacy config...). Models should set `model_config = ConfigDict(extra="forbid")` so unknown
+keys are errors; the message then reads e.g.
+`edge.yaml:12: cameras[1].fps: Input should be greater than 0`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from cctv_guard.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _compose(text: str, name: str) -> tuple[Any, yaml.Node | None]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}" if mark is not None else name
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: not valid YAML: {problem}") from None
+    return data, node
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """Line (1-based) of the key or item at `loc` inside a composed YAML node tree."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    line = key_node.start_mark.line + 1
+                    node = value_node
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def key_path(loc: tuple) -> str:
+    """('cameras', 1, 'fps') -> 'cameras[1].fps'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def validate(data: Any, model: type[M], *, name: str = "config", node: yaml.Node | None = None) -> M:
+    """Validate already-parsed data; the first error becomes a one-line ConfigError."""
+    if data is None:
+        data = {}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        line = _line_of(node, loc) if node is not None else None
+        where = f"{name}:{line}" if line else name
+        msg = first["msg"]
+        if first["type"] == "extra_forbidden":
+            msg = "unknown key"
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{where}: {key_path(loc)}: {msg}{more}") from None
+
+
+def load_yaml_model(path: str | os.PathLike, model: type[M]) -> M:
+    """Read and validate a YAML config file, or raise ConfigError naming file, line and key."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {p}: {exc}") from None
+    data, node = _compose(text, p.name)
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{p.name}:1: expected a mapping of settings at the top level, found {type(data).__name__}")
+    return validate(data, model, name=p.name, node=node)

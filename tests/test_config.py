@@ -1,0 +1,64 @@
+"""YAML config loading: errors name the file, line and key path."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+from pydantic import BaseModel, ConfigDict, Field
+
+from cctv_guard.config import key_path, load_yaml_model
+from cctv_guard.errors import ConfigError
+
+
+class Cam(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    fps: float = Field(2.0, gt=0)
+
+
+class Conf(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    port: int = 9100
+    cameras: list[Cam] = []
+
+
+def write(tmp_path, text):
+    p = tmp_path / "edge.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_valid_config_loads(tmp_path):
+    conf = load_yaml_model(write(tmp_path, "port: 9200\ncameras:\n  - id: a\n    fps: 5\n"), Conf)
+    assert conf.port == 9200 and conf.cameras[0].fps == 5.0
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("port: 1\ncameras:\n  - id: a\n  - id: b\n    fsp: 3\n", "edge.yaml:5: cameras[1].fsp: unknown key"),
+        ("port: 1\ncameras:\n  - id: a\n    fps: -1\n", "edge.yaml:4: cameras[0].fps: Input should be greater than 0"),
+        ("port: nope\n", "edge.yaml:1: port: Input should be a valid integer"),
+        ("cameras:\n  - fps: 2\n", "edge.yaml:2: cameras[0].id: Field required"),
+        ("port: [1\n", "edge.yaml:2: not valid YAML"),
+        ("- a\n- b\n", "edge.yaml:1: expected a mapping"),
+    ],
+)
+def test_errors_name_line_and_key_path(tmp_path, text, expected):
+    with pytest.raises(ConfigError) as info:
+        load_yaml_model(write(tmp_path, text), Conf)
+    assert str(info.value).startswith(expected)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_and_empty_files(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_yaml_model(tmp_path / "nope.yaml", Conf)
+    assert load_yaml_model(write(tmp_path, ""), Conf).port == 9100
+
+
+@given(st.lists(st.one_of(st.integers(0, 9), st.sampled_from(["a", "cams", "fps"])), max_size=5))
+def test_key_path_formats_every_location(loc):
+    text = key_path(tuple(loc))
+    for part in loc:
+        assert (f"[{part}]" if isinstance(part, int) else str(part)) in text
