@@ -1,0 +1,480 @@
+"""The regulation catalogue: every article and clause of the Gansu Public Security Video
+Information System Management Measures (Order No. 78, 2011) in Chinese and English, and for each
+finding kind the article it breaches, the duty it violates and the penalty article.
+
+The data lives in ``cctv_guard/data/articles.yaml``; it is validated with pydantic when first
+loaded and exposed as frozen dataclasses::
+
+    from cctv_guard import articles
+    articles.get("9").topic                  # 'Where cameras are prohibited'
+    articles.clause("9(3)").zh               # '浴室、更衣室、卫生间、哺乳室；'
+    c = articles.for_kind("moved")           # Citation(article='8', clause=None, ..., penalty_article='19(1)')
+    articles.for_kind("privacy", "9(3)").ref # '9(3)'
+    articles.cite({"kind": "frozen"}).ref    # '16(7)' (an event or finding dict)
+
+References are written ``"8"`` (an article) or ``"9(3)"`` (a clause); ``parse_ref`` also accepts
+``Art. 9(3)``, ``article 9 (3)`` and full-width brackets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal, Mapping
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from cctv_guard.errors import ConfigError
+
+Lang = Literal["zh", "en"]
+DATA_FILE = "articles.yaml"
+SCHEMA = "cctv-guard/articles@1"
+ELLIPSIS = "…"  # joins verbatim fragments of the Chinese text in a duty quotation
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def zh_numeral(n: int) -> str:
+    """Chinese numeral for 1..99 as written in article headings: 9 -> 九, 16 -> 十六, 20 -> 二十."""
+    if not 0 < n < 100:
+        raise ValueError(f"expected 1..99, got {n}")
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _ZH_DIGITS[tens] + "十")
+    return head + (_ZH_DIGITS[ones] if ones else "")
+
+
+# --- the public, frozen API ------------------------------------------------------------------
+
+
+class _Bilingual:
+    zh: str
+    en: str
+
+    def text(self, lang: Lang) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Clause(_Bilingual):
+    """One numbered item of an article, e.g. Article 9 item (3), written ``9(3)``."""
+
+    article: str
+    number: int
+    zh: str
+    en: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.article}({self.number})"
+
+    @property
+    def label_zh(self) -> str:
+        return f"（{zh_numeral(self.number)}）"
+
+
+@dataclass(frozen=True)
+class Paragraph(_Bilingual):
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: its paragraphs, then its numbered clauses (the Measures never put a
+    paragraph after the clauses)."""
+
+    id: str
+    topic: str
+    paragraphs: tuple[Paragraph, ...]
+    clauses: tuple[Clause, ...]
+
+    @property
+    def number(self) -> int:
+        return int(self.id)
+
+    @property
+    def heading_zh(self) -> str:
+        return f"第{zh_numeral(self.number)}条"
+
+    @property
+    def heading_en(self) -> str:
+        return f"Article {self.id}"
+
+    def clause(self, number: int) -> Clause:
+        if not 1 <= number <= len(self.clauses):
+            raise ConfigError(
+                f"unknown clause {self.id}({number}): Article {self.id} has "
+                + (f"clauses (1)..({len(self.clauses)})" if self.clauses else "no numbered clauses")
+            )
+        return self.clauses[number - 1]
+
+    def lines(self, lang: Lang) -> list[str]:
+        """The article as printed: first paragraph after the heading, then the other paragraphs,
+        then the clauses with their labels."""
+        paras = [p.text(lang) for p in self.paragraphs]
+        if lang == "zh":
+            first = f"{self.heading_zh}\u3000{paras[0]}"
+            clauses = [f"{c.label_zh}{c.zh}" for c in self.clauses]
+        else:
+            first = f"{self.heading_en}. {paras[0]}"
+            clauses = [f"({c.number}) {c.en}" for c in self.clauses]
+        return [first, *paras[1:], *clauses]
+
+    def text(self, lang: Lang) -> str:
+        return "\n".join(self.lines(lang))
+
+
+@dataclass(frozen=True)
+class Citation:
+    """What a finding of one kind breaches: ``article`` (e.g. "16"), ``clause`` ("16(7)" or
+    None), the duty violated (a verbatim quotation of the Chinese text, ``…`` joining fragments,
+    and an English paraphrase), the penalty article (e.g. "19(1)") with its text, and related
+    provisions."""
+
+    kind: str
+    article: str
+    clause: str | None
+    duty_zh: str
+    duty_en: str
+    penalty_article: str
+    penalty_zh: str
+    penalty_en: str
+    related: tuple[str, ...]
+    summary: str
+
+    @property
+    def ref(self) -> str:
+        """The most specific reference: the clause if there is one, else the article."""
+        return self.clause or self.article
+
+
+@dataclass(frozen=True)
+class Regulation:
+    title_zh: str
+    title_en: str
+    issuer_zh: str
+    issuer_en: str
+    adopted: str
+    promulgated: str
+    effective: str
+    source: str
+    translation_note: str
+    articles: tuple[Article, ...]
+
+
+# --- the data file schema (pydantic, at the boundary only) -----------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Text(_Strict):
+    zh: str
+    en: str
+
+    @field_validator("zh", "en")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be blank")
+        return v
+
+
+class _Article(_Strict):
+    id: str
+    topic: str
+    paragraphs: list[_Text]
+    clauses: list[_Text] = []
+
+
+class _Kind(_Strict):
+    cites: str
+    related: list[str] = []
+    penalty: str
+    summary: str
+    duty: _Text
+    aliases: list[str] = []
+    clauses: dict[str, _Text] = {}  # per-clause duty, for kinds whose clause comes from the finding
+
+
+class _Catalogue(_Strict):
+    schema_: str
+    title: _Text
+    issuer: _Text
+    adopted: str
+    promulgated: str
+    effective: str
+    source: str
+    translation_note: str
+    articles: list[_Article]
+    kinds: dict[str, _Kind]
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def __init__(self, **data: Any) -> None:
+        if "schema" in data:
+            data["schema_"] = data.pop("schema")
+        super().__init__(**data)
+
+
+def _loc(err: Mapping[str, Any]) -> str:
+    return ".".join(str(p) for p in err["loc"]).replace("schema_", "schema")
+
+
+@dataclass(frozen=True)
+class _Kinds:
+    by_name: Mapping[str, _Kind]
+    aliases: Mapping[str, str]
+
+
+_REF = re.compile(r"^\s*(?:art(?:icle)?\.?\s*)?(\d{1,2})\s*(?:[(（]\s*(\d{1,2})\s*[)）])?\s*$", re.I)
+
+
+def parse_ref(ref: str) -> tuple[int, int | None]:
+    """``"9(3)"`` -> (9, 3); ``"8"`` -> (8, None). Syntax only; see ``resolve`` for existence."""
+    m = _REF.match(str(ref))
+    if not m:
+        raise ConfigError(f"bad article reference {ref!r}: expected an article like '8' or a clause like '9(3)'")
+    return int(m.group(1)), (int(m.group(2)) if m.group(2) else None)
+
+
+@lru_cache(maxsize=1)
+def _load() -> tuple[Regulation, _Kinds]:
+    raw_text = resources.files("cctv_guard").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(raw_text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{DATA_FILE}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{DATA_FILE}: expected a mapping at the top level, found {type(raw).__name__}")
+    try:
+        cat = _Catalogue(**raw)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        raise ConfigError(f"{DATA_FILE}: {_loc(e)}: {e['msg']}") from None
+    if cat.schema_ != SCHEMA:
+        raise ConfigError(f"{DATA_FILE}: schema: expected {SCHEMA!r}, found {cat.schema_!r}")
+    arts = []
+    for i, a in enumerate(cat.articles, 1):
+        if a.id != str(i):
+            raise ConfigError(f"{DATA_FILE}: articles.{i - 1}.id: expected '{i}' (articles in order), found {a.id!r}")
+        if not a.paragraphs:
+            raise ConfigError(f"{DATA_FILE}: articles.{i - 1}.paragraphs: an article needs at least one paragraph")
+        arts.append(
+            Article(
+                id=a.id,
+                topic=a.topic,
+                paragraphs=tuple(Paragraph(p.zh, p.en) for p in a.paragraphs),
+                clauses=tuple(Clause(a.id, n, c.zh, c.en) for n, c in enumerate(a.clauses, 1)),
+            )
+        )
+    reg = Regulation(
+        title_zh=cat.title.zh,
+        title_en=cat.title.en,
+        issuer_zh=cat.issuer.zh,
+        issuer_en=cat.issuer.en,
+        adopted=cat.adopted,
+        promulgated=cat.promulgated,
+        effective=cat.effective,
+        source=cat.source,
+        translation_note=cat.translation_note,
+        articles=tuple(arts),
+    )
+    aliases: dict[str, str] = {}
+    for name, k in cat.kinds.items():
+        where = f"{DATA_FILE}: kinds.{name}"
+        for field, refs in (("cites", [k.cites]), ("penalty", [k.penalty]), ("related", k.related)):
+            for r in refs:
+                try:
+                    _resolve_in(reg, r)
+                except ConfigError as exc:
+                    raise ConfigError(f"{where}.{field}: {exc}") from None
+        _check_quote(reg, k.cites, k.duty.zh, f"{where}.duty.zh")
+        for cref, duty in k.clauses.items():
+            art, num = parse_ref(cref)
+            if art != parse_ref(k.cites)[0] or num is None:
+                raise ConfigError(f"{where}.clauses.{cref}: expected a clause of Article {k.cites}")
+            _check_quote(reg, cref, duty.zh, f"{where}.clauses.{cref}.zh")
+        for alias in k.aliases:
+            if alias in cat.kinds or alias in aliases:
+                raise ConfigError(f"{where}.aliases: {alias!r} is already a kind or alias")
+            aliases[alias] = name
+    return reg, _Kinds(by_name=dict(cat.kinds), aliases=aliases)
+
+
+def _resolve_in(reg: Regulation, ref: str) -> Article | Clause:
+    num, clause_no = parse_ref(ref)
+    if not 1 <= num <= len(reg.articles):
+        raise ConfigError(f"unknown article {ref!r}: the Measures have Articles 1..{len(reg.articles)}")
+    art = reg.articles[num - 1]
+    return art if clause_no is None else art.clause(clause_no)
+
+
+def _check_quote(reg: Regulation, ref: str, quote: str, where: str) -> None:
+    """A duty quotation must be verbatim: every ``…``-separated fragment occurs in the text."""
+    node = _resolve_in(reg, ref)
+    art = reg.articles[parse_ref(ref)[0] - 1]
+    haystack = art.text("zh") if isinstance(node, Article) else node.zh + art.text("zh")
+    for frag in quote.split(ELLIPSIS):
+        if frag and frag not in haystack:
+            raise ConfigError(f"{where}: {frag!r} is not verbatim text of Article {ref}")
+
+
+# --- lookups ---------------------------------------------------------------------------------
+
+
+def regulation() -> Regulation:
+    return _load()[0]
+
+
+def all_articles() -> tuple[Article, ...]:
+    return regulation().articles
+
+
+def resolve(ref: str) -> Article | Clause:
+    """The article or clause a reference names; ``ConfigError`` for an unknown one."""
+    return _resolve_in(regulation(), ref)
+
+
+def get(ref: str) -> Article:
+    """The article for ``"9"``, or the article containing the clause for ``"9(3)"``."""
+    resolve(ref)  # raises for an unknown article or clause
+    return all_articles()[parse_ref(ref)[0] - 1]
+
+
+def clause(ref: str) -> Clause:
+    node = resolve(ref)
+    if not isinstance(node, Clause):
+        raise ConfigError(f"{ref!r} names an article, not a clause like '9(3)'")
+    return node
+
+
+def text(ref: str, lang: Lang) -> str:
+    """The text of an article (all its lines) or of one clause."""
+    node = resolve(ref)
+    return node.text(lang)
+
+
+def kinds() -> tuple[str, ...]:
+    """Every finding kind the catalogue knows (aliases excluded)."""
+    return tuple(_load()[1].by_name)
+
+
+def _penalty_text(ref: str, lang: Lang) -> str:
+    node = resolve(ref)
+    if isinstance(node, Clause):
+        art = get(ref)
+        intro, body = art.paragraphs[0].text(lang), node.text(lang)
+        if lang == "zh":
+            return f"{art.heading_zh}\u3000{intro}{node.label_zh}{body}"
+        return f"{art.heading_en}. {intro} ({node.number}) {body}"
+    return node.text(lang)
+
+
+def for_kind(kind: str, article: str | None = None) -> Citation:
+    """The citation for a finding kind. For kinds whose clause depends on the finding
+    (``privacy``: 9(1)..9(6)), pass the finding's ``article``; without it the citation names
+    the whole article."""
+    cat = _load()[1]
+    name = cat.aliases.get(kind, kind)
+    k = cat.by_name.get(name)
+    if k is None:
+        known = ", ".join(sorted(cat.by_name))
+        raise ConfigError(f"unknown finding kind {kind!r}: expected one of {known}")
+    cites, duty = k.cites, k.duty
+    if article is not None and k.clauses:
+        canon = _canonical(article)
+        if canon not in k.clauses:
+            raise ConfigError(
+                f"finding kind {kind!r} cites {canon!r}: expected one of {', '.join(k.clauses)}"
+            )
+        cites, duty = canon, k.clauses[canon]
+    art_no, clause_no = parse_ref(cites)
+    return Citation(
+        kind=name,
+        article=str(art_no),
+        clause=cites if clause_no is not None else None,
+        duty_zh=duty.zh,
+        duty_en=duty.en,
+        penalty_article=k.penalty,
+        penalty_zh=_penalty_text(k.penalty, "zh"),
+        penalty_en=_penalty_text(k.penalty, "en"),
+        related=tuple(k.related),
+        summary=k.summary,
+    )
+
+
+def cite(item: Mapping[str, Any]) -> Citation:
+    """The citation for an event or finding dict of a check@1 / scan@1 report (its ``kind``, and
+    its ``article`` where the clause depends on the finding)."""
+    kind = item.get("kind")
+    if not isinstance(kind, str):
+        raise ConfigError(f"event or finding without a 'kind': {dict(item)!r:.120}")
+    art = item.get("article")
+    return for_kind(kind, art if isinstance(art, str) and _has_clauses(kind) else None)
+
+
+def _has_clauses(kind: str) -> bool:
+    cat = _load()[1]
+    k = cat.by_name.get(cat.aliases.get(kind, kind))
+    return bool(k and k.clauses)
+
+
+def _canonical(ref: str) -> str:
+    num, clause_no = parse_ref(ref)
+    return f"{num}" if clause_no is None else f"{num}({clause_no})"
+
+
+# --- plain-data views (for JSON reports and the CLI) ------------------------------------------
+
+LANGS: dict[str, tuple[Lang, ...]] = {"zh": ("zh",), "en": ("en",), "both": ("zh", "en")}
+
+
+def _texts(node: Paragraph | Clause, langs: tuple[Lang, ...]) -> dict[str, str]:
+    return {lang: node.text(lang) for lang in langs}
+
+
+def article_dict(ref: str, langs: tuple[Lang, ...] = ("zh", "en")) -> dict[str, Any]:
+    """An article, or one clause of it, as plain data in the requested languages."""
+    node = resolve(ref)
+    if isinstance(node, Clause):
+        return {"id": node.id, "article": node.article, "topic": get(ref).topic, **_texts(node, langs)}
+    return {
+        "id": node.id,
+        "topic": node.topic,
+        **{f"heading_{lang}": (node.heading_zh if lang == "zh" else node.heading_en) for lang in langs},
+        "paragraphs": [_texts(p, langs) for p in node.paragraphs],
+        "clauses": [{"id": c.id, **_texts(c, langs)} for c in node.clauses],
+    }
+
+
+def citation_dict(c: Citation, langs: tuple[Lang, ...] = ("zh", "en")) -> dict[str, Any]:
+    d: dict[str, Any] = {"kind": c.kind, "article": c.article, "clause": c.clause, "summary": c.summary}
+    for lang in langs:
+        d[f"duty_{lang}"] = c.duty_zh if lang == "zh" else c.duty_en
+    d["penalty_article"] = c.penalty_article
+    for lang in langs:
+        d[f"penalty_{lang}"] = c.penalty_zh if lang == "zh" else c.penalty_en
+    d["related"] = list(c.related)
+    return d
+
+
+def catalogue_dict(langs: tuple[Lang, ...] = ("zh", "en")) -> dict[str, Any]:
+    """The whole catalogue: metadata, every article, and the citation of every finding kind."""
+    reg = regulation()
+    return {
+        "schema": SCHEMA,
+        **{f"title_{lang}": (reg.title_zh if lang == "zh" else reg.title_en) for lang in langs},
+        **{f"issuer_{lang}": (reg.issuer_zh if lang == "zh" else reg.issuer_en) for lang in langs},
+        "adopted": reg.adopted,
+        "promulgated": reg.promulgated,
+        "effective": reg.effective,
+        "source": reg.source,
+        "translation_note": reg.translation_note,
+        "articles": [article_dict(a.id, langs) for a in reg.articles],
+        "kinds": {k: citation_dict(for_kind(k), langs) for k in kinds()},
+    }
