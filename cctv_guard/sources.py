@@ -190,6 +190,7 @@ class Source:
         self._timeout_s = timeout_s
         self._image_paths = image_paths or []
         self._container = None
+        self._opened_once = False
         self._counts = dict(decoded=0, yielded=0, corrupt_skipped=0)
         self._stalled = False
         self._ended_early = False
@@ -260,6 +261,10 @@ class Source:
 
     # video files and streams
     def _open_container(self):
+        if self._container is not None and self.kind == "stream" and not self._opened_once:
+            self._opened_once = True  # the container the probe left open
+            return self._container
+        self._opened_once = True
         if self._container is not None:
             self._container.close()
         self._container = _av_open(self._uri, self.kind, self._timeout_s)
@@ -436,10 +441,13 @@ def _one_line(text: str) -> str:
     return text[:200]
 
 
-def _probe_video(uri: str, kind: SourceKind, timeout_s: float) -> SourceInfo:
+def _probe_video(uri: str, kind: SourceKind, timeout_s: float, *, keep: bool = False):
+    """SourceInfo of a video or stream; with `keep`, also the still-open container (a live
+    stream is not opened twice: each opening costs a handshake and restarts some servers)."""
     import av
 
     container = _av_open(uri, kind, timeout_s)
+    kept = probe_decoded = False
     try:
         stream = container.streams.video[0]
         cc = stream.codec_context
@@ -457,6 +465,7 @@ def _probe_video(uri: str, kind: SourceKind, timeout_s: float) -> SourceInfo:
             try:
                 for frame in container.decode(stream):
                     width, height = frame.width, frame.height
+                    probe_decoded = True
                     break
             except av.error.FFmpegError:
                 pass
@@ -464,9 +473,14 @@ def _probe_video(uri: str, kind: SourceKind, timeout_s: float) -> SourceInfo:
             raise SourceError(f"{redact(uri)} has a video stream without a readable picture")
         if kind == "video" and not _has_decodable_frame(uri, kind, timeout_s):
             raise SourceError(f"{redact(uri)} contains no decodable video frames (truncated or corrupt)")
-        return SourceInfo(redact(uri), kind, width, height, fps, duration, codec, frames)
+        info = SourceInfo(redact(uri), kind, width, height, fps, duration, codec, frames)
+        if keep and not probe_decoded:
+            kept = True
+            return info, container
+        return (info, None) if keep else info
     finally:
-        container.close()
+        if not kept:
+            container.close()
 
 
 def _has_decodable_frame(uri: str, kind: SourceKind, timeout_s: float) -> bool:
@@ -497,8 +511,10 @@ def open_source(uri: str | os.PathLike, *, timeout_s: float = 10.0) -> Source:
     if not text.strip():
         raise SourceError("empty source path")
     if is_stream_uri(text):
-        info = _probe_video(text, "stream", timeout_s)
-        return Source(text, "stream", info, timeout_s=timeout_s)
+        info, container = _probe_video(text, "stream", timeout_s, keep=True)
+        source = Source(text, "stream", info, timeout_s=timeout_s)
+        source._container = container
+        return source
     path = Path(text)
     if not path.exists():
         raise SourceError(f"no such file or folder: {path}")
