@@ -315,14 +315,20 @@ def parse_pattern(pattern: str) -> CameraPattern:
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # retention | gap | short_file | altered | deleted | seal_invalid | untrusted_key
-    article: str  # "16(7)", "16(8)", "17(2)"
+    kind: str  # a finding kind of the regulation catalogue (cctv_guard.articles)
+    article: str  # the clause it breaches, from the catalogue: "16(7)", "16(8)", "17(2)"
     camera: str | None
     message: str
     details: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "article": self.article, "camera": self.camera, "message": self.message, "details": self.details}
+
+
+def _finding(kind: str, camera: str | None, message: str, details: dict) -> Finding:
+    from cctv_guard import articles
+
+    return Finding(kind, articles.for_kind(kind).ref, camera, message, details)
 
 
 @dataclass(frozen=True)
@@ -463,19 +469,19 @@ def summarize_camera(
             gaps.append(Gap(datetime.combine(a, datetime.min.time()), end, ongoing=end >= as_of))
     for g in gaps:
         findings.append(
-            Finding(
-                "gap", "16(7)", camera,
+            _finding(
+                "recording_gap", camera,
                 f"no recording for {_fmt_s(g.duration_s)} from {g.start.isoformat(sep=' ')} to "
                 f"{g.end.isoformat(sep=' ')}{' (up to the as-of time)' if g.ongoing else ''}",
-                {"start": g.start.isoformat(), "end": g.end.isoformat(), "duration_s": round(g.duration_s, 3), "ongoing": g.ongoing},
+                {"cause": "gap", "start": g.start.isoformat(), "end": g.end.isoformat(), "duration_s": round(g.duration_s, 3), "ongoing": g.ongoing},
             )
         )
 
     kept_days = (as_of - first).total_seconds() / 86400
     if kept_days < min_days:
         findings.append(
-            Finding(
-                "retention", "16(8)", camera,
+            _finding(
+                "retention_short", camera,
                 f"keeps {kept_days:.1f} days of footage (oldest {first.isoformat(sep=' ')}); at least {min_days} days are required",
                 {"kept_days": round(kept_days, 3), "oldest": first.isoformat(), "min_days": min_days},
             )
@@ -487,10 +493,10 @@ def summarize_camera(
             if r.duration_s is not None and r.duration_s < nominal_s * (1 - short_tolerance):
                 shorts.append(ShortFile(r.path, r.start, r.duration_s, nominal_s))
                 findings.append(
-                    Finding(
-                        "short_file", "16(7)", camera,
+                    _finding(
+                        "recording_gap", camera,
                         f"{r.path} lasts {_fmt_s(r.duration_s)}, nominal {_fmt_s(nominal_s)}: recording was interrupted",
-                        {"path": r.path, "duration_s": round(r.duration_s, 3), "nominal_s": round(nominal_s, 3)},
+                        {"cause": "short_file", "path": r.path, "duration_s": round(r.duration_s, 3), "nominal_s": round(nominal_s, 3)},
                     )
                 )
     summary = CameraSummary(
@@ -1169,22 +1175,22 @@ def verify_archive(
 
     findings: list[Finding] = []
     if check.broken is not None:
-        findings.append(Finding("seal_invalid", "17(2)", None, f"seal {seal_path.name} is not intact: {check.broken}",
-                                {"seal": str(seal_path), "broken": check.broken}))
+        findings.append(_finding("footage_altered", None, f"seal {seal_path.name} is not intact: {check.broken}",
+                                 {"cause": "seal_invalid", "seal": str(seal_path), "broken": check.broken}))
     elif check.signer_trusted is False:
-        findings.append(Finding("untrusted_key", "17(2)", None,
-                                f"seal {seal_path.name} is signed by a key that is not this home's (public key {check.header.public_key[:16]}…)",
-                                {"seal": str(seal_path), "public_key": check.header.public_key}))
+        findings.append(_finding("footage_altered", None,
+                                 f"seal {seal_path.name} is signed by a key that is not this home's (public key {check.header.public_key[:16]}…)",
+                                 {"cause": "untrusted_key", "seal": str(seal_path), "public_key": check.header.public_key}))
     for c in changes:
         period = "2 years (important copy)" if c.important else f"{retention_days} days"
         if c.kind == "altered":
             inside = "inside" if c.within_retention else "after"
-            findings.append(Finding("altered", "17(2)", None, f"{c.path} was altered ({c.detail}) {inside} its {period} storage period",
-                                    {"path": c.path, "within_retention": c.within_retention, "important": c.important}))
+            findings.append(_finding("footage_altered", None, f"{c.path} was altered ({c.detail}) {inside} its {period} storage period",
+                                     {"cause": "altered", "path": c.path, "within_retention": c.within_retention, "important": c.important}))
         elif c.kind == "deleted" and c.within_retention:
-            findings.append(Finding("deleted", "17(2)", None,
-                                    f"{c.path} (recorded until {c.sealed_mtime:%Y-%m-%d %H:%M} UTC) was deleted inside its {period} storage period",
-                                    {"path": c.path, "sealed_mtime": c.sealed_mtime.isoformat(), "important": c.important}))
+            findings.append(_finding("backup_retention_short" if c.important else "footage_deleted", None,
+                                     f"{c.path} (recorded until {c.sealed_mtime:%Y-%m-%d %H:%M} UTC) was deleted inside its {period} storage period",
+                                     {"cause": "deleted", "path": c.path, "sealed_mtime": c.sealed_mtime.isoformat(), "important": c.important}))
     return VerifyReport(str(root), check, as_of, unchanged, tuple(changes), tuple(findings), tuple(problems))
 
 
