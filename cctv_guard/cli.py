@@ -61,6 +61,369 @@ def _root(
 
 # --- registry, articles, reports: camera / articles (issue 4) ---------------------------------
 
+# camera: the camera registry (cctv_guard.registry); helpers are prefixed _cam.
+import contextlib as _contextlib  # noqa: E402
+from enum import Enum as _CamEnum  # noqa: E402
+
+camera_app = typer.Typer(
+    help="The camera registry (Art. 7, 8, 11): cameras, zones, baselines and check history.\n\n"
+    "The registry lives in --home (default $CCTV_GUARD_HOME, else ~/.local/share/cctv-guard) or in a "
+    "shared PostgreSQL database given by --db / $CCTV_GUARD_DB. Stream credentials are stored but never shown.",
+    no_args_is_help=True,
+)
+app.add_typer(camera_app, name="camera")
+
+_CAM_TABLE_RICH_MAX = 300  # above this many rows a plain fixed-width table is printed (rich is slow)
+
+
+@camera_app.callback()
+def _camera_root(
+    ctx: typer.Context,
+    home: Optional[Path] = typer.Option(
+        None, "--home", metavar="DIR", help="Registry folder [default: $CCTV_GUARD_HOME or ~/.local/share/cctv-guard]."
+    ),
+    db: Optional[str] = typer.Option(
+        None, "--db", metavar="URL", help="Shared registry: postgresql://user:pass@host/db [default: $CCTV_GUARD_DB]."
+    ),
+) -> None:
+    """Manage the camera registry.
+
+    \b
+    Examples:
+      cctv-guard camera add GS-LZ-0012 --name "Dongfanghong Sq. NE" --lat 36.0611 --lon 103.8343 \\
+          --category square --operator "Chengguan PSB" --installed 2026-03-01 --signage yes \\
+          --source rtsp://user:pass@10.0.0.12/stream1
+      cctv-guard camera list --overdue
+      cctv-guard camera baseline GS-LZ-0012 footage.mp4 --end 60 --zone "must_see=100,300;600,300;600,470;100,470"
+      cctv-guard --help; cctv-guard camera --home /srv/cctv export --format geojson --out cameras.geojson
+    """
+    obj = ctx.ensure_object(dict)
+    obj["camera_home"], obj["camera_db"] = home, db
+
+
+@_contextlib.contextmanager
+def _cam_registry(ctx: typer.Context):
+    """Open the registry for one command; library errors become one-line exit-2 errors."""
+    from cctv_guard.redact import redact_text
+    from cctv_guard.registry import open_registry
+
+    obj = ctx.find_root().obj or {}
+    try:
+        with open_registry(obj.get("camera_home"), obj.get("camera_db")) as reg:
+            yield reg
+    except CctvGuardError as exc:
+        for line in getattr(exc, "errors", [])[1:21]:
+            err.print(f"  {redact_text(line)}", markup=False, highlight=False, soft_wrap=True)
+        raise fail(redact_text(str(exc)).replace("[", "\\[")) from None
+
+
+def _cam_zones(specs: Optional[list[str]]) -> list:
+    from cctv_guard.registry import parse_zone
+
+    return [parse_zone(s) for s in specs or []]
+
+
+_CAM_ZONE_HELP = "A named polygon in frame pixels, NAME=x1,y1;x2,y2;x3,y3 (repeatable), e.g. must_see=..."
+
+
+@camera_app.command("add")
+def camera_add(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., metavar="ID", help="Camera id: letters, digits, '_', '.', '-' (max 64)."),
+    name: str = typer.Option(..., "--name", help="Human-readable name or location."),
+    lat: float = typer.Option(..., "--lat", help="WGS84 latitude in degrees."),
+    lon: float = typer.Option(..., "--lon", help="WGS84 longitude in degrees."),
+    category: str = typer.Option(
+        ..., "--category", help="Art. 7 place: street, intersection, crossing, transit_hub, square, park, public_place, "
+        "boundary_road, key_unit, residential_entrance, residential_passage, other_required, other."
+    ),
+    operator: str = typer.Option("", "--operator", help="Operating unit (使用单位)."),
+    installed: Optional[str] = typer.Option(None, "--installed", metavar="YYYY-MM-DD", help="Installation date."),
+    filed: Optional[str] = typer.Option(None, "--filed", metavar="YYYY-MM-DD", help="Date filed with the county police (Art. 11)."),
+    signage: Optional[str] = typer.Option(None, "--signage", metavar="yes|no", help="Clear signage present (Art. 8)."),
+    source: Optional[str] = typer.Option(None, "--source", metavar="URI", help="Stream URI (credentials are stored, never shown)."),
+    notes: str = typer.Option("", "--notes", help="Free text."),
+    zone: Optional[list[str]] = typer.Option(None, "--zone", help=_CAM_ZONE_HELP),
+) -> None:
+    """Register a camera.
+
+    \b
+    Example:
+      cctv-guard camera add GS-LZ-0012 --name "Dongfanghong Sq. NE" --lat 36.0611 --lon 103.8343 \\
+          --category square --operator "Chengguan PSB" --installed 2026-03-01 --signage yes \\
+          --source rtsp://user:pass@10.0.0.12/stream1
+    """
+    with _cam_registry(ctx) as reg:
+        cam = reg.add_camera({
+            "id": camera_id, "name": name, "lat": lat, "lon": lon, "category": category, "operator": operator,
+            "installed": installed, "filed": filed, "signage": signage, "source": source, "notes": notes,
+            "zones": _cam_zones(zone),
+        })
+        err.print(f"added camera [bold]{_cam_esc(cam.id)}[/] ({reg.location})")
+        _cam_print_findings(cam)
+
+
+def _cam_esc(text: object) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
+def _cam_print_findings(cam, console=None) -> None:
+    for f in cam.findings():
+        detail = f" (due {f['details']['due']}, {f['details']['days_overdue']} days ago)" if f["kind"] == "filing_overdue" else ""
+        (console or err).print(f"[yellow]finding:[/] {f['kind']}{detail} — Art. {f['article']}, penalty Art. "
+                               f"{f['penalty_article']}", soft_wrap=True)
+
+
+def _cam_row(c) -> list[str]:
+    findings = ", ".join(f["kind"] for f in c.findings())
+    signage = "?" if c.signage is None else ("yes" if c.signage else "no")
+    return [c.id, c.name, c.category, f"{c.lat:.6f}", f"{c.lon:.6f}", c.operator, c.installed.isoformat() if c.installed else "",
+            c.filed.isoformat() if c.filed else "", signage, findings, c.source_redacted or ""]
+
+
+_CAM_HEADERS = ["id", "name", "category", "lat", "lon", "operator", "installed", "filed", "signage", "findings", "source"]
+
+
+@camera_app.command("list")
+def camera_list(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (a list of cameras) instead of a table."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only cameras whose Art. 11 filing is overdue."),
+) -> None:
+    """List registered cameras (stream URIs redacted).
+
+    \b
+    Examples:
+      cctv-guard camera list
+      cctv-guard camera list --overdue --json > unfiled.json
+    """
+    import json as _json
+
+    with _cam_registry(ctx) as reg:
+        cams = reg.list_cameras(overdue=overdue)
+    if as_json:
+        sys.stdout.write(_json.dumps([c.to_dict() for c in cams], ensure_ascii=False, indent=1) + "\n")
+        return
+    rows = [_cam_row(c) for c in cams]
+    if len(rows) > _CAM_TABLE_RICH_MAX or not rows or not out.is_terminal:  # plain: fast, full values
+        widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(_CAM_HEADERS)]
+        lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in [_CAM_HEADERS] + rows]
+        sys.stdout.write("\n".join(lines) + "\n")
+    else:
+        from rich.table import Table
+
+        table = Table(*_CAM_HEADERS, title=f"{len(rows)} cameras")
+        for r in rows:
+            table.add_row(*(_cam_esc(v) for v in r))
+        out.print(table)
+    err.print(f"{len(rows)} camera(s){' with overdue filing' if overdue else ''}")
+
+
+@camera_app.command("show")
+def camera_show(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., metavar="ID"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+    checks: int = typer.Option(10, "--checks", min=0, help="How many recent checks to show."),
+) -> None:
+    """Show one camera: facts, findings, zones, baselines and recent checks."""
+    import json as _json
+
+    with _cam_registry(ctx) as reg:
+        cam = reg.get_camera(camera_id)
+        bases = reg.baselines(camera_id)
+        history = reg.check_history(camera_id, limit=checks or None) if checks else []
+    doc = cam.to_dict()
+    doc["baselines"] = [b.to_dict() for b in bases]
+    doc["checks"] = [c.to_dict() for c in history]
+    if as_json:
+        sys.stdout.write(_json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+        return
+    from rich.table import Table
+
+    facts = Table.grid(padding=(0, 2))
+    for key in ("id", "name", "category", "article_7", "lat", "lon", "operator", "installed", "filed", "filing_due",
+                "signage", "source", "notes", "created_at", "updated_at"):
+        value = doc[key]
+        value = {None: "", True: "yes", False: "no"}.get(value, value) if not isinstance(value, (int, float)) or isinstance(value, bool) else value
+        facts.add_row(f"[bold]{key}[/]", _cam_esc(value))
+    out.print(facts)
+    _cam_print_findings(cam, out)
+    if cam.zones:
+        out.print("[bold]zones[/]")
+        for z in cam.zones:
+            out.print(f"  {_cam_esc(z.spec())}")
+    if bases:
+        t = Table("sha256", "frame", "profiles", "window s", "source", "created", title="baselines (newest first)")
+        for b in bases:
+            window = f"{b.start_s if b.start_s is not None else 0:g}–{'end' if b.end_s is None else f'{b.end_s:g}'}"
+            t.add_row(b.sha256[:12], f"{b.frame_size[0]}x{b.frame_size[1]}", ", ".join(b.profiles), window,
+                      _cam_esc(b.source or ""), b.created_at)
+        out.print(t)
+    if history:
+        t = Table("checked", "verdict", "events", "findings", "kinds", "source", "report", title="recent checks")
+        for c in history:
+            t.add_row(c.checked_at, c.verdict, str(c.events), str(c.findings), ", ".join(c.kinds),
+                      _cam_esc(c.source or ""), _cam_esc(c.report_path or ""))
+        out.print(t)
+
+
+@camera_app.command("edit")
+def camera_edit(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., metavar="ID"),
+    name: Optional[str] = typer.Option(None, "--name"),
+    lat: Optional[float] = typer.Option(None, "--lat"),
+    lon: Optional[float] = typer.Option(None, "--lon"),
+    category: Optional[str] = typer.Option(None, "--category"),
+    operator: Optional[str] = typer.Option(None, "--operator"),
+    installed: Optional[str] = typer.Option(None, "--installed", metavar="YYYY-MM-DD|none"),
+    filed: Optional[str] = typer.Option(None, "--filed", metavar="YYYY-MM-DD|none"),
+    signage: Optional[str] = typer.Option(None, "--signage", metavar="yes|no|unknown"),
+    source: Optional[str] = typer.Option(None, "--source", metavar="URI|none"),
+    notes: Optional[str] = typer.Option(None, "--notes"),
+    zone: Optional[list[str]] = typer.Option(None, "--zone", help=_CAM_ZONE_HELP + " Replaces a zone of that name."),
+    remove_zone: Optional[list[str]] = typer.Option(None, "--remove-zone", metavar="NAME", help="Drop a zone (repeatable)."),
+) -> None:
+    """Change facts of a camera; only the options given change ('none' clears a date or the source).
+
+    \b
+    Examples:
+      cctv-guard camera edit GS-LZ-0012 --filed 2026-04-02
+      cctv-guard camera edit GS-LZ-0012 --signage no --zone "must_see=0,200;640,200;640,480;0,480"
+    """
+    given = {"name": name, "lat": lat, "lon": lon, "category": category, "operator": operator, "installed": installed,
+             "filed": filed, "signage": signage, "source": source, "notes": notes}
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not changes and not zone and not remove_zone:
+        raise fail("nothing to change: give at least one option (see cctv-guard camera edit --help)")
+    with _cam_registry(ctx) as reg:
+        cam = reg.update_camera(camera_id, zones=_cam_zones(zone), remove_zones=remove_zone or (), **changes)
+        err.print(f"updated camera [bold]{_cam_esc(cam.id)}[/]")
+        _cam_print_findings(cam)
+
+
+@camera_app.command("remove")
+def camera_remove(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., metavar="ID"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Remove a camera with its zones, baselines and check history."""
+    if not yes:
+        if not sys.stdin.isatty():
+            raise fail(f"refusing to remove camera {camera_id!r} without confirmation; add --yes")
+        typer.confirm(f"Remove camera {camera_id!r} with its baselines and check history?", abort=True)
+    with _cam_registry(ctx) as reg:
+        reg.remove_camera(camera_id)
+    err.print(f"removed camera [bold]{_cam_esc(camera_id)}[/]")
+
+
+@camera_app.command("baseline")
+def camera_baseline(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., metavar="ID"),
+    source: str = typer.Argument(..., metavar="SOURCE", help="Footage: video file, image folder, image or stream URI."),
+    start: Optional[float] = typer.Option(None, "--start", min=0, help="Window start, seconds from the source start."),
+    end: Optional[float] = typer.Option(None, "--end", min=0, help="Window end (exclusive), seconds."),
+    every: Optional[float] = typer.Option(None, "--every", min=0, help="Sample a frame every S seconds."),
+    zone: Optional[list[str]] = typer.Option(None, "--zone", help=_CAM_ZONE_HELP + " Checked against the frame."),
+    profile: Optional[str] = typer.Option(
+        None, "--profile", help="Add or replace this lighting profile (e.g. night) in the current baseline; "
+        "without it a fresh 'day' baseline replaces the current one."
+    ),
+) -> None:
+    """Take the camera's reference field of view from footage and store it in the registry.
+
+    \b
+    Examples:
+      cctv-guard camera baseline GS-LZ-0012 footage.mp4 --end 60 --zone "must_see=100,300;600,300;600,470;100,470"
+      cctv-guard camera baseline GS-LZ-0012 night.mp4 --end 60 --profile night
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cctv_guard.registry import build_camera_baseline
+
+    with _cam_registry(ctx) as reg:
+        zones = _cam_zones(zone)
+        with Progress(TextColumn("baseline"), BarColumn(), TextColumn("{task.completed:.1f}s"), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("baseline", total=None)
+
+            def _progress(done: float, total: float | None) -> None:
+                bar.update(task, completed=done, total=total)
+
+            rec = build_camera_baseline(reg, camera_id, source, start=start, end=end, every=every, zones=zones,
+                                        profile=profile, progress=_progress)
+    err.print(f"baseline {rec.sha256[:12]} ({rec.frame_size[0]}x{rec.frame_size[1]}, profiles: "
+              f"{', '.join(rec.profiles)}) is now the reference of camera [bold]{_cam_esc(camera_id)}[/]")
+
+
+class _CamExportFormat(str, _CamEnum):
+    geojson = "geojson"
+    csv = "csv"
+
+
+@camera_app.command("export")
+def camera_export(
+    ctx: typer.Context,
+    fmt: _CamExportFormat = typer.Option(_CamExportFormat.geojson, "--format", help="GeoJSON (RFC 7946) or CSV."),
+    out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Write here (atomically); default stdout."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only cameras whose Art. 11 filing is overdue."),
+) -> None:
+    """Export the registry for filing (Art. 11): GeoJSON points or the CSV that 'camera import' reads.
+    Stream URIs are never exported.
+
+    \b
+    Examples:
+      cctv-guard camera export --format geojson > cameras.geojson
+      cctv-guard camera export --format csv --out filing.csv
+    """
+    import json as _json
+
+    from cctv_guard.registry import cameras_to_csv, cameras_to_geojson, write_text_atomic
+
+    with _cam_registry(ctx) as reg:
+        cams = reg.list_cameras(overdue=overdue)
+        if fmt is _CamExportFormat.csv:
+            text = cameras_to_csv(cams)
+        else:
+            text = _json.dumps(cameras_to_geojson(cams), ensure_ascii=False) + "\n"
+        if out_file is None or str(out_file) == "-":
+            sys.stdout.write(text)
+        else:
+            write_text_atomic(out_file, text)
+            err.print(f"wrote {len(cams)} camera(s) to {_cam_esc(out_file)}")
+
+
+@camera_app.command("import")
+def camera_import(
+    ctx: typer.Context,
+    csv_file: Path = typer.Argument(..., metavar="FILE.csv", help="UTF-8 CSV with a header: id,name,lat,lon,category[,operator,installed,filed,signage,source,notes]."),
+    update: bool = typer.Option(False, "--update", help="Replace cameras whose id already exists (default: error)."),
+) -> None:
+    """Register many cameras from a CSV in one transaction: all rows or none.
+
+    \b
+    Example:
+      cctv-guard camera import filing.csv
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from cctv_guard.registry import read_camera_csv
+
+    with _cam_registry(ctx) as reg:
+        rows, where = read_camera_csv(csv_file)
+        with Progress(TextColumn("import"), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("import", total=len(rows))
+            n = reg.import_cameras(rows, update=update, where=where,
+                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+    err.print(f"imported {n} camera(s) from {_cam_esc(csv_file)}")
+
+
+
 # articles: the regulation catalogue (cctv_guard.articles)
 from enum import Enum as _Enum  # noqa: E402
 
@@ -135,6 +498,452 @@ def articles_cmd(
                 out.print(escape(line), soft_wrap=True)
 
 # --- archive and ledger (issue 7) -------------------------------------------------------------
+
+archive_app = typer.Typer(
+    help="Footage retention and gaps (Art. 16(7), 16(8)) and signed integrity seals (Art. 17(2)).",
+    no_args_is_help=True,
+)
+ledger_app = typer.Typer(
+    help="The tamper-evident access ledger: who retrieved or copied footage, when and why (Art. 16(3)).",
+    no_args_is_help=True,
+)
+app.add_typer(archive_app, name="archive")
+app.add_typer(ledger_app, name="ledger")
+
+_HOME_HELP = "cctv-guard home (keys, ledger); default $CCTV_GUARD_HOME or ~/.local/share/cctv-guard."
+
+
+def _emit_json(doc: dict, dest: str) -> None:
+    """Write a JSON document to stdout ('-') or atomically to a file."""
+    import json as _json
+
+    from cctv_guard.signing import atomic_writer
+
+    text = _json.dumps(doc, ensure_ascii=False, indent=2)
+    if dest == "-":
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+        return
+    try:
+        with atomic_writer(Path(dest)) as fh:
+            fh.write(text + "\n")
+    except OSError as exc:
+        raise fail(f"cannot write {dest}: {exc.strerror or exc}") from None
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+def _archive_progress(label: str):
+    """A rich progress display on stderr and the library callback that feeds it."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                   console=err, transient=True, disable=not err.is_terminal)
+    task = bar.add_task(label, total=None)
+
+    def update(p) -> None:
+        total = f"/{p.total_files}" if p.total_files else ""
+        bar.update(task, description=f"{label}: {p.files}{total} files, {_human_bytes(p.hashed_bytes)} hashed")
+
+    return bar, update
+
+
+def _print_findings(findings) -> None:
+    from rich.markup import escape
+
+    for f in findings:
+        where = f"{f.camera}: " if f.camera else ""
+        err.print(f"[bold red]{f.article}[/] {f.kind}: {escape(where + f.message)}", soft_wrap=True)
+
+
+def _print_problems(problems, limit: int = 20) -> None:
+    from rich.markup import escape
+
+    for p in problems[:limit]:
+        err.print(f"[yellow]warning:[/] {escape(p.path)}: {escape(p.problem)}", soft_wrap=True)
+    if len(problems) > limit:
+        err.print(f"[yellow]warning:[/] … and {len(problems) - limit} more problems (see --json)")
+
+
+@archive_app.command("scan")
+def archive_scan_cmd(
+    root: Path = typer.Argument(..., help="Archive directory (an NVR export)."),
+    camera_pattern: str = typer.Option(
+        ..., "--camera-pattern", "-p",
+        help="Where files live, relative to ROOT: {camera}, {date:STRFTIME}, optional {time:STRFTIME}, * and ?.",
+    ),
+    min_days: int = typer.Option(30, "--min-days", help="Days of footage that must be kept (Art. 16(8))."),
+    gap: str = typer.Option("60s", "--gap", help="Report recording gaps longer than this (e.g. 60s, 5m)."),
+    nominal: Optional[str] = typer.Option(None, "--nominal", help="Nominal file length (default: the median per camera)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge as of this date/time (default: end of the newest footage)."),
+    no_probe: bool = typer.Option(False, "--no-probe", help="Use file names only; do not read container durations."),
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write cctv-guard/archive-scan@1 JSON to FILE, or - for stdout."),
+) -> None:
+    """Per camera: how far back footage is kept, missing days, recording gaps, short files.
+
+    Times come from file names, durations from the container headers (no decoding).
+    Exit 1 when a camera keeps less than --min-days of footage (16(8)) or has gaps (16(7)).
+
+    \b
+    Examples:
+      cctv-guard archive scan /nvr/export --camera-pattern "{camera}/{date:%Y%m%d}/*.mp4"
+      cctv-guard archive scan /nvr/export -p "{camera}/{date:%Y-%m-%d}/{time:%H%M%S}.mp4" --gap 5m --json scan.json
+      cctv-guard archive scan /nvr/export -p "{camera}_{date:%Y%m%d_%H%M%S}.ts" --as-of 2026-11-28 --json -
+    """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from cctv_guard import archive
+
+    gap_s = archive.parse_duration(gap, "--gap")
+    nominal_s = archive.parse_duration(nominal, "--nominal") if nominal else None
+    when = archive.parse_when(as_of, "--as-of") if as_of else None
+    bar, _ = _archive_progress("scanning")
+    with bar:
+        task = bar.tasks[0].id
+        report = archive.scan_archive(
+            root, camera_pattern, min_days=min_days, gap_s=gap_s, as_of=when, nominal_s=nominal_s,
+            probe=not no_probe, progress=lambda n: bar.update(task, description=f"scanning: {n} files"),
+        )
+    if json_out:
+        _emit_json(archive.scan_to_json(report), json_out)
+    table = Table("camera", "files", "size", "oldest", "kept days", "missing days", "gaps", "short files",
+                  title=f"Archive {escape(report.root)} as of {report.as_of:%Y-%m-%d %H:%M}")
+    for c in report.cameras:
+        gap_total = sum(g.duration_s for g in c.gaps)
+        table.add_row(
+            escape(c.camera), str(c.files), _human_bytes(c.bytes), f"{c.first:%Y-%m-%d %H:%M}",
+            f"[red]{c.kept_days:.1f}[/]" if c.kept_days < report.min_days else f"{c.kept_days:.1f}",
+            str(len(c.missing_days)), f"{len(c.gaps)} ({archive._fmt_s(gap_total)})" if c.gaps else "0",
+            str(len(c.short_files)),
+        )
+    (err if json_out == "-" else out).print(table)
+    if not report.cameras:
+        err.print(f"[yellow]no file under {escape(str(root))} matches {escape(camera_pattern)!s}[/] ({report.unmatched} other files)")
+    _print_findings(report.findings)
+    _print_problems(list(report.problems))
+    raise typer.Exit(EXIT_FOUND if report.findings else EXIT_OK)
+
+
+def _trusted_keys(home: Optional[str], key: Optional[Path], public_keys: list[str]) -> list[str]:
+    from cctv_guard.home import resolve_home
+    from cctv_guard.signing import default_key_path, trusted_public_hex
+
+    found = [trusted_public_hex(key) if key else None, trusted_public_hex(default_key_path(resolve_home(home)))]
+    return [k for k in found if k] + [k.strip().lower() for k in public_keys]
+
+
+@archive_app.command("seal")
+def archive_seal_cmd(
+    root: Path = typer.Argument(..., help="Archive directory to seal."),
+    key: Optional[Path] = typer.Option(None, "--key", help="Ed25519 private key (PEM); created if missing. Default: the home's key."),
+    home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Directory for the manifest (default ROOT/.cctv-guard)."),
+    full: bool = typer.Option(False, "--full", help="Re-hash every file, even those whose size and mtime are unchanged."),
+    important: list[str] = typer.Option([], "--important", help="Glob (relative path) of important copies kept 2 years; repeatable."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Hashing threads (default: up to 4)."),
+    no_probe: bool = typer.Option(False, "--no-probe", help="Do not read durations/timestamps from video headers."),
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write a JSON summary to FILE, or - for stdout."),
+) -> None:
+    """Record a signed, hash-chained manifest of every file under ROOT.
+
+    Each entry holds path, size, mtime, SHA-256 and (for videos) duration and first/last
+    timestamp; the head is signed with Ed25519. Re-sealing re-hashes only files whose size or
+    mtime changed (unless --full). The manifest appears atomically; a crash leaves no partial seal.
+
+    \b
+    Examples:
+      cctv-guard archive seal /nvr/export
+      cctv-guard archive seal /nvr/export --important "GS-LZ-0012/20261120/*" --full
+      cctv-guard archive seal /nvr/export --out /secure/seals --key /secure/seal.pem
+    """
+    from rich.markup import escape
+
+    from cctv_guard import archive
+    from cctv_guard.home import resolve_home
+    from cctv_guard.signing import default_key_path, load_or_create_key
+
+    signing_key = load_or_create_key(key if key else default_key_path(resolve_home(home)))
+    bar, update = _archive_progress("sealing")
+    with bar:
+        result = archive.seal_archive(root, signing_key, out_dir=out_dir, full=full, important=important,
+                                      probe=not no_probe, jobs=jobs, progress=update)
+    if json_out:
+        _emit_json({
+            "schema": "cctv-guard/archive-seal@1", "seal": str(result.path), "files": result.count, "bytes": result.bytes,
+            "hashed": result.hashed, "reused": result.reused, "unreadable": result.unreadable, "head": result.head,
+            "previous": str(result.previous) if result.previous else None, "public_key": signing_key.public_hex,
+            "problems": [{"path": p.path, "problem": p.problem} for p in result.problems],
+        }, json_out)
+    err.print(
+        f"sealed {result.count} files ({_human_bytes(result.bytes)}): {result.hashed} hashed, {result.reused} unchanged "
+        f"since {escape(result.previous.name) if result.previous else 'no previous seal'}\n"
+        f"manifest {escape(str(result.path))}\nhead {result.head}  key {signing_key.public_hex[:16]}…",
+        soft_wrap=True,
+    )
+    _print_problems(list(result.problems))
+
+
+@archive_app.command("verify")
+def archive_verify_cmd(
+    root: Path = typer.Argument(..., help="Archive directory to check against its seal."),
+    seal: Optional[Path] = typer.Option(None, "--seal", help="Seal manifest to check against (default: the newest)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Directory holding the seals (default ROOT/.cctv-guard)."),
+    home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
+    key: Optional[Path] = typer.Option(None, "--key", help="Trust the public half of this private key too."),
+    public_key: list[str] = typer.Option([], "--public-key", help="Trust this Ed25519 public key (hex); repeatable."),
+    full: bool = typer.Option(False, "--full", help="Re-hash every file instead of trusting unchanged size+mtime."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge retention as of this time (default: now)."),
+    retention_days: int = typer.Option(30, "--retention-days", help="Storage period of ordinary footage (Art. 16(8))."),
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write cctv-guard/archive-verify@1 JSON to FILE, or - for stdout."),
+) -> None:
+    """Check the seal's signature and chain, then list altered, deleted and added files.
+
+    Exit 1 when the seal is broken or signed by an unknown key, a file was altered, or footage
+    was deleted inside its storage period (30 days; 2 years for important copies) — Art. 17(2).
+
+    \b
+    Examples:
+      cctv-guard archive verify /nvr/export
+      cctv-guard archive verify /nvr/export --full --json verify.json
+      cctv-guard archive verify /mnt/copy --public-key 3b6a27bc… --as-of 2026-11-28
+    """
+    from rich.markup import escape
+
+    from cctv_guard import archive
+
+    when = archive.parse_when(as_of, "--as-of") if as_of else None
+    trusted = _trusted_keys(home, key, public_key)
+    bar, update = _archive_progress("verifying")
+    with bar:
+        report = archive.verify_archive(root, seal=seal, out_dir=out_dir, trusted_keys=trusted, full=full, as_of=when,
+                                        retention_days=retention_days, progress=update)
+    if json_out:
+        _emit_json(archive.verify_to_json(report), json_out)
+    s = report.seal
+    status = "[green]intact[/]" if s.broken is None else f"[bold red]BROKEN[/] ({escape(s.broken)})"
+    signer = {True: "trusted key", False: "[red]unknown key[/]", None: "no trusted key to compare (use --public-key)"}[s.signer_trusted]
+    err.print(f"seal {escape(s.path.name)} ({s.header.created if s.header else '?'}, {s.count} files): {status}, {signer}", soft_wrap=True)
+    counts = {k: len(report.of(k)) for k in ("altered", "deleted", "added", "touched", "unreadable")}
+    err.print(f"{report.unchanged} unchanged, " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    for c in report.changes:
+        if c.kind == "deleted" and not c.within_retention:
+            note = " (past its storage period)"
+        elif c.kind == "deleted" or c.kind == "altered":
+            note = " [red](inside the storage period)[/]" if c.within_retention else ""
+        else:
+            note = f" ({escape(c.detail)})" if c.detail else ""
+        (err if json_out == "-" else out).print(f"{c.kind:<10} {escape(c.path)}{note}", soft_wrap=True)
+    _print_findings(report.findings)
+    _print_problems(list(report.problems))
+    raise typer.Exit(EXIT_FOUND if report.findings else EXIT_OK)
+
+
+def _ledger_home(home: Optional[str]) -> Path:
+    from cctv_guard.home import resolve_home
+
+    return resolve_home(home)
+
+
+@ledger_app.command("record")
+def ledger_record_cmd(
+    who: str = typer.Option(..., "--who", help="Name of the person retrieving the footage."),
+    unit: str = typer.Option(..., "--unit", help="Their unit or organisation."),
+    purpose: str = typer.Option(..., "--purpose", help="Why (case number, request)."),
+    camera: str = typer.Option(..., "--camera", help="Camera id."),
+    t_from: str = typer.Option(..., "--from", help="Start of the footage retrieved (ISO, e.g. 2026-11-20T08:00)."),
+    t_to: str = typer.Option(..., "--to", help="End of the footage retrieved."),
+    action: str = typer.Option(..., "--action", help="view, export or copy."),
+    copies: Optional[int] = typer.Option(None, "--copies", help="Copies made (default 0 for view, 1 otherwise)."),
+    home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
+    json_out: Optional[str] = typer.Option(None, "--json", help="Write the recorded entry as JSON to FILE, or - for stdout."),
+) -> None:
+    """Append one retrieval or copy of footage to the access ledger (Art. 16(3)).
+
+    \b
+    Examples:
+      cctv-guard ledger record --who "Li Wei" --unit "Chengguan PSB" --purpose "case 2026-118" \\
+          --camera GS-LZ-0012 --from 2026-11-20T08:00 --to 2026-11-20T09:00 --action export --copies 1
+    """
+    from cctv_guard import ledger
+    from cctv_guard.signing import default_key_path, load_or_create_key
+
+    request = ledger.access_request(who=who, unit=unit, purpose=purpose, camera=camera, t_from=t_from, t_to=t_to,
+                                    action=action, copies=copies)
+    h = _ledger_home(home)
+    entry = ledger.record_access(h, request, load_or_create_key(default_key_path(h)))
+    if json_out:
+        _emit_json(entry.to_json(), json_out)
+    err.print(f"recorded entry {entry.seq}: {entry.action} of {entry.camera} {entry.t_from}–{entry.t_to} by {entry.who} ({entry.unit})",
+              markup=False, soft_wrap=True)
+
+
+@ledger_app.command("show")
+def ledger_show_cmd(
+    camera: Optional[str] = typer.Option(None, "--camera", help="Only this camera's entries."),
+    home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print cctv-guard/ledger@1 JSON instead of a table."),
+) -> None:
+    """List the access ledger's entries, oldest first.
+
+    \b
+    Examples:
+      cctv-guard ledger show --camera GS-LZ-0012
+      cctv-guard ledger show --json > ledger.json
+    """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from cctv_guard import ledger
+
+    entries = ledger.list_entries(_ledger_home(home), camera=camera)
+    if as_json:
+        _emit_json(ledger.ledger_to_json(entries), "-")
+        return
+    table = Table("#", "recorded (UTC)", "who", "unit", "purpose", "camera", "from", "to", "action", "copies",
+                  title="Access ledger (Art. 16(3))")
+    for e in entries:
+        table.add_row(str(e.seq), e.recorded_at, *(escape(v) for v in (e.who, e.unit, e.purpose, e.camera, e.t_from, e.t_to, e.action)),
+                      str(e.copies))
+    out.print(table)
+
+
+@ledger_app.command("verify")
+def ledger_verify_cmd(
+    home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Check the ledger's hash chain and signed head; report the first broken link (exit 1).
+
+    Detects edited, deleted, reordered, replayed and truncated entries, and a ledger database
+    swapped for an older copy.
+
+    \b
+    Examples:
+      cctv-guard ledger verify
+      cctv-guard ledger verify --home /srv/cctv-guard --json
+    """
+    from cctv_guard import ledger
+    from cctv_guard.signing import default_key_path, trusted_public_hex
+
+    h = _ledger_home(home)
+    check = ledger.verify_ledger(h, trusted_key=trusted_public_hex(default_key_path(h)))
+    if as_json:
+        _emit_json({"schema": "cctv-guard/ledger-verify@1", "ledger": str(ledger.ledger_path(h)), "entries": check.entries,
+                    "intact": check.intact, "broken_seq": check.broken_seq, "broken": check.broken,
+                    "head_seq": check.head_seq, "signer_trusted": check.signer_trusted}, "-")
+    if check.intact:
+        err.print(f"ledger intact: {check.entries} entries, signed head at entry {check.head_seq}")
+        return
+    err.print(f"[bold red]16(3)[/] ledger broken at entry {check.broken_seq}: {check.broken}", soft_wrap=True)
+    raise typer.Exit(EXIT_FOUND)
+
+
+@ledger_app.command("export")
+def ledger_export_cmd(
+    csv_out: Path = typer.Option(..., "--csv", help="CSV file to write (UTF-8 with BOM)."),
+    camera: Optional[str] = typer.Option(None, "--camera", help="Only this camera's entries."),
+    home: Optional[str] = typer.Option(None, "--home", help=_HOME_HELP),
+) -> None:
+    """Export the ledger to CSV for the police, with each entry's hashes; exit 1 if the chain is broken.
+
+    \b
+    Examples:
+      cctv-guard ledger export --csv ledger.csv
+      cctv-guard ledger export --csv gs-lz-0012.csv --camera GS-LZ-0012
+    """
+    from rich.markup import escape
+
+    from cctv_guard import ledger
+
+    n, check = ledger.export_csv(_ledger_home(home), csv_out, camera=camera)
+    err.print(f"wrote {n} entries to {escape(str(csv_out))}")
+    if not check.intact:
+        err.print(f"[bold red]16(3)[/] warning: the ledger is broken at entry {check.broken_seq}: {escape(check.broken or '')}", soft_wrap=True)
+        raise typer.Exit(EXIT_FOUND)
+
+
+# --- edge watch (issue 6) ----------------------------------------------------------------------
+
+
+def _setup_watch_logging(level: str) -> None:
+    """Human-readable logs on a terminal, JSON lines otherwise (journald, docker, files)."""
+    import json as _json
+    import logging
+
+    from cctv_guard.redact import install_log_redaction
+
+    class _JsonLines(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return _json.dumps({"ts": round(record.created, 3), "level": record.levelname.lower(), "logger": record.name,
+                                "msg": record.getMessage()}, ensure_ascii=False)
+
+    handler: logging.Handler
+    if sys.stderr.isatty():
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=err, show_path=False)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_JsonLines())
+    logger = logging.getLogger("cctv_guard")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level.upper())
+    install_log_redaction(logger)
+
+
+@app.command("watch")
+def watch_cmd(
+    cameras: Optional[list[str]] = typer.Argument(None, metavar="[CAMERA_ID]...", help="Registered cameras to watch (default: every registered camera with a stream, unless --config lists cameras)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", metavar="FILE", help="edge.yaml: cameras, analysis rate, alert sinks, health/metrics port."),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help="Registry and state folder (default: $CCTV_GUARD_HOME or ~/.local/share/cctv-guard)."),
+    port: Optional[int] = typer.Option(None, "--port", help="Health/metrics port (overrides the config; 0 picks a free one)."),
+    log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
+) -> None:
+    """Watch live streams around the clock and raise alerts within seconds (Art. 16(5), 16(7)).
+
+    Every alert is spooled on disk before delivery and delivered at-least-once to the sinks of
+    edge.yaml (webhook, MQTT, JSONL). /healthz and /metrics (Prometheus) are served on
+    127.0.0.1:9108 by default. Stops cleanly on SIGTERM or Ctrl-C.
+
+    Examples:
+
+      cctv-guard watch --config edge.yaml
+
+      cctv-guard watch GS-LZ-0012 GS-LZ-0013 --home /srv/cctv-guard
+    """
+    import signal
+    import threading
+
+    from cctv_guard.home import resolve_home
+    from cctv_guard.watch import EdgeConfig, Watcher, edge_config_from_registry, load_edge_config
+
+    if log_level.lower() not in ("debug", "info", "warning", "error"):
+        raise fail(f"--log-level must be debug, info, warning or error, not {log_level!r}")
+    edge = load_edge_config(config) if config else None
+    if cameras or edge is None:
+        edge = edge_config_from_registry(list(cameras or []), home=str(home) if home else None, base=edge)
+    if port is not None:
+        edge = edge.model_copy(update={"http": edge.http.model_copy(update={"port": port})})
+    state_dir = edge.state_dir or resolve_home(str(home) if home else None) / "watch"
+    _setup_watch_logging(log_level)
+    watcher = Watcher(edge, state_dir=Path(state_dir)).start()
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    err.print(f"watching {len(edge.cameras)} camera(s); health and metrics on http://{edge.http.host}:{watcher.http_port}/", soft_wrap=True)
+    try:
+        while not done.wait(0.5):
+            pass
+    finally:
+        watcher.stop()
+    err.print("stopped")
 
 
 def main() -> None:

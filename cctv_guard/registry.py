@@ -128,6 +128,7 @@ def make_zone(name: str, points: Iterable[Sequence[float]], frame_size: tuple[in
             raise ValueError
     except (TypeError, ValueError, IndexError):
         raise ConfigError(f"zone {name!r}: expected a list of (x, y) points") from None
+    pts = tuple(p for i, p in enumerate(pts) if i == 0 or p != pts[i - 1])  # repeated points
     if len(pts) > 1 and pts[0] == pts[-1]:
         pts = pts[:-1]  # an explicitly closed ring
     if len(set(pts)) < 3:
@@ -865,11 +866,16 @@ class Registry:
         fw, fh = int(frame_size[0]), int(frame_size[1])
         with self._guard(f"storing a baseline for {camera_id!r}"):
             cam = self.get_camera(camera_id)
-            zones = [make_zone(z.name, z.points, (fw, fh)) for z in zones]
-            new = {z.name for z in zones}
+            zones = list(zones)
+            new = {z.name: z.points for z in zones}
             for z in cam.zones:
-                if z.name not in new:
-                    make_zone(z.name, z.points, (fw, fh))
+                if new.get(z.name) == z.points or z.name not in new:
+                    try:
+                        make_zone(z.name, z.points, (fw, fh))
+                    except ConfigError as exc:
+                        raise ConfigError(f"camera {camera_id!r}: {exc} (this footage is {fw}x{fh}); replace the zone "
+                                          "with --zone NAME=... or drop it with 'camera edit --remove-zone'") from None
+            zones = [make_zone(z.name, z.points, (fw, fh)) for z in zones]
             path = self.baseline_dir / f"{sha}{BASELINE_SUFFIX}"
             if not path.exists():
                 _atomic_write_bytes(path, data)
@@ -984,14 +990,10 @@ def build_camera_baseline(reg: Registry, camera_id: str, source: str, *, start: 
     else:
         b = bl.build_baseline(source, start=start, end=end, every=every, progress=progress,
                               profile=profile or "day")
-    for name, pts in merged.items():
-        make_zone(name, pts, b.frame_size)
     b = replace(b, zones=dict(merged))
-    starts = [p.start_s for p in b.profiles.values()]
     return reg.store_baseline(
         camera_id, bl.to_bytes(b), frame_size=b.frame_size, profiles=list(b.profiles), source=source,
-        start_s=start if start is not None else (starts[-1] if starts else None), end_s=end,
-        zones=[Zone(k, tuple(v)) for k, v in merged.items()],
+        start_s=start, end_s=end, zones=[Zone(k, tuple(v)) for k, v in merged.items()],
     )
 
 
@@ -1119,6 +1121,8 @@ def _connect_sqlite(path: Path) -> _Dialect:
     except OSError as exc:
         raise RegistryError(f"cannot create the registry folder {path.parent}: {exc.strerror or exc}") from None
     try:
+        if not path.exists():  # the database holds stream credentials: readable by its owner only
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=10.0, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
