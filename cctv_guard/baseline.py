@@ -1,0 +1,425 @@
+"""Baseline: the reference field of view of one camera, and its file format.
+
+A baseline is built from many frames of a window of known-good footage. Everything is stored
+at the *analysis geometry* (ANALYSIS_WIDTH pixels wide, the footage's aspect ratio), so that
+checks compare like with like whatever the footage's resolution:
+
+* a temporal median image per lighting profile (robust to people and vehicles passing),
+* ORB keypoints and descriptors of that median (for registration, see `drift`),
+* per-cell texture and sharpness statistics with their natural spread over the window
+  (see `health`), the luminance profile and colourfulness (IR night footage is greyscale),
+  the temporal noise level of the sensor (for `frozen`),
+* the original frame size and optional named polygons in original pixel coordinates
+  (a must-see zone for Art. 7 coverage; zones named ``privacy*`` are privacy masks).
+
+File format: one ``.npz`` (a zip) holding a JSON header (``format: "cctv-guard/baseline"``,
+``version: 1``) and named arrays; written atomically (temp file, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+import cv2
+import numpy as np
+
+from cctv_guard.errors import BaselineError, ConfigError, SourceError
+
+FORMAT = "cctv-guard/baseline"
+VERSION = 1
+
+ANALYSIS_WIDTH = 480  # every measurement happens at this width (aspect kept)
+FETCH_WIDTH = 640  # frames are decoded at most this wide (privacy hooks see these)
+GRID = (6, 8)  # rows, cols of the texture/sharpness cell grid
+MAX_BASELINE_FRAMES = 60
+ASPECT_TOLERANCE = 0.02
+
+Progress = Callable[[float, float | None], None]  # (seconds done, seconds total or None)
+
+
+# --- the analysis image ---------------------------------------------------------------------------
+
+
+def analysis_size(width: int, height: int) -> tuple[int, int]:
+    """(w, h) of the analysis image for footage of this size."""
+    w = min(ANALYSIS_WIDTH, int(width)) if width >= 64 else int(width)
+    w = max(w, 1)
+    h = max(1, int(round(height * w / max(width, 1))))
+    return w, h
+
+
+def analysis_gray(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """BGR (or grey) uint8 image -> grey uint8 at the analysis size."""
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    if (gray.shape[1], gray.shape[0]) != tuple(size):
+        interp = cv2.INTER_AREA if gray.shape[1] > size[0] else cv2.INTER_LINEAR
+        gray = cv2.resize(gray, tuple(size), interpolation=interp)
+    return gray
+
+
+def colourfulness(image: np.ndarray) -> float:
+    """Mean chroma of a BGR image (0 for greyscale, e.g. IR night footage), on a thumbnail."""
+    if image.ndim == 2 or image.shape[2] == 1:
+        return 0.0
+    small = cv2.resize(image, (64, max(1, image.shape[0] * 64 // max(image.shape[1], 1))), interpolation=cv2.INTER_AREA)
+    b, g, r = (small[:, :, i].astype(np.float32) for i in range(3))
+    rg = r - g
+    yb = 0.5 * (r + g) - b
+    return float(np.sqrt(rg.var() + yb.var()) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2))
+
+
+# --- the data ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One lighting profile (``day``, ``night``...) of a baseline."""
+
+    name: str
+    median: np.ndarray  # (h, w) uint8 temporal median at analysis size
+    keypoints: np.ndarray  # (n, 2) float32, analysis pixels
+    descriptors: np.ndarray  # (n, 32) uint8 ORB
+    tex_mean: np.ndarray  # GRID float32: contrast-normalised texture per cell, mean over window
+    tex_std: np.ndarray  # GRID float32: its spread over the window
+    sharp_mean: np.ndarray  # GRID float32: contrast-normalised sharpness per cell
+    sharp_std: np.ndarray  # GRID float32
+    luma_cells: np.ndarray  # GRID float32: mean luminance per cell
+    luma_mean: float
+    luma_std: float
+    colour: float  # colourfulness (0 = greyscale/IR)
+    noise: float  # median mean-abs-difference between consecutive frames (grey levels)
+    frames: int  # how many frames it was built from
+    start_s: float | None
+    end_s: float | None
+
+
+@dataclass(frozen=True)
+class Baseline:
+    frame_size: tuple[int, int]  # (width, height) of the footage it was built from
+    analysis_size: tuple[int, int]  # (w, h)
+    profiles: Mapping[str, Profile]
+    zones: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
+    source: str = ""
+    created_with: str = ""
+
+    def profile(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            raise BaselineError(f"baseline has no profile {name!r} (has: {', '.join(self.profiles)})") from None
+
+    @property
+    def must_see(self) -> dict[str, tuple[tuple[float, float], ...]]:
+        """Zones checked for coverage (every zone not named privacy*)."""
+        return {k: v for k, v in self.zones.items() if not k.lower().startswith("privacy")}
+
+    @property
+    def privacy_masks(self) -> dict[str, tuple[tuple[float, float], ...]]:
+        return {k: v for k, v in self.zones.items() if k.lower().startswith("privacy")}
+
+
+# --- building -------------------------------------------------------------------------------------------
+
+
+def build_profile(name: str, images: Iterable[np.ndarray], times: Iterable[float] | None = None) -> tuple[Profile, tuple[int, int]]:
+    """A profile from BGR frames (pure). Returns it with the frames' (width, height)."""
+    from cctv_guard import drift, health
+
+    images = list(images)
+    if not images:
+        raise BaselineError("no frames to build a baseline from")
+    times = list(times) if times is not None else [float(i) for i in range(len(images))]
+    fh, fw = images[0].shape[:2]
+    size = analysis_size(fw, fh)
+    grays, stats, colours = [], [], []
+    for img in images:
+        if img.shape[:2] != (fh, fw):
+            img = cv2.resize(img, (fw, fh), interpolation=cv2.INTER_AREA)
+        g = analysis_gray(img, size)
+        grays.append(g)
+        stats.append(health.cell_stats(g, GRID))
+        colours.append(colourfulness(img))
+    stack = np.stack(grays)
+    median = np.median(stack, axis=0).astype(np.uint8) if len(grays) > 2 else grays[len(grays) // 2]
+    kp, desc = drift.features(median, drift.BASELINE_FEATURES)
+    tex = np.stack([s.tex for s in stats])
+    sharp = np.stack([s.sharp for s in stats])
+    diffs = [float(np.mean(cv2.absdiff(a, b))) for a, b in zip(grays, grays[1:])]
+    diffs = [d for d in diffs if d > 0.05]  # ignore duplicated frames (low-fps cameras re-muxed)
+    prof = Profile(
+        name=name,
+        median=median,
+        keypoints=kp,
+        descriptors=desc,
+        tex_mean=tex.mean(axis=0).astype(np.float32),
+        tex_std=tex.std(axis=0).astype(np.float32),
+        sharp_mean=np.median(sharp, axis=0).astype(np.float32),
+        sharp_std=sharp.std(axis=0).astype(np.float32),
+        luma_cells=health.cell_stats(median, GRID).mean.astype(np.float32),
+        luma_mean=float(stack.mean()),
+        luma_std=float(np.median([g.std() for g in grays])),
+        colour=float(np.median(colours)),
+        noise=float(np.median(diffs)) if diffs else 0.0,
+        frames=len(images),
+        start_s=float(times[0]) if times else None,
+        end_s=float(times[-1]) if times else None,
+    )
+    return prof, (fw, fh)
+
+
+def _window_frames(source_uri, *, start, end, every, progress: Progress | None):
+    from cctv_guard.sources import open_source
+
+    with open_source(source_uri) as src:
+        info = src.info
+        lo = start or 0.0
+        hi = end if end is not None else info.duration_s
+        if every is None:
+            if hi is not None and hi > lo:
+                every = max((hi - lo) / MAX_BASELINE_FRAMES, 1.0 / (info.fps or 25.0) * 0.999)
+            else:
+                every = 1.0
+        images, times = [], []
+        for f in src.frames(every=every, start=start, end=end, max_width=FETCH_WIDTH):
+            images.append(f.image)
+            times.append(f.t)
+            if progress is not None:
+                progress(f.t - lo, (hi - lo) if hi is not None else None)
+            if len(images) >= 4 * MAX_BASELINE_FRAMES and hi is None:
+                break
+        if len(images) > MAX_BASELINE_FRAMES:  # evenly thin out (images/streams of unknown length)
+            keep = np.linspace(0, len(images) - 1, MAX_BASELINE_FRAMES).round().astype(int)
+            images = [images[i] for i in keep]
+            times = [times[i] for i in keep]
+        if not images:
+            raise BaselineError(
+                f"no frames in the window [{lo:g}, {'end' if end is None else f'{end:g}'}) s of {info.uri}"
+                f" (footage is {info.duration_s or 0:.1f} s long)"
+            )
+        return images, times, (info.width, info.height), info.uri
+
+
+def build_baseline(
+    source_uri: str | os.PathLike,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    every: float | None = None,
+    zones: Mapping[str, Iterable[tuple[float, float]]] | None = None,
+    profile: str = "day",
+    progress: Progress | None = None,
+) -> Baseline:
+    """Build a baseline from frames of [start, end) seconds of a source (default: all of it,
+    sampled to at most MAX_BASELINE_FRAMES frames)."""
+    images, times, frame_size, uri = _window_frames(source_uri, start=start, end=end, every=every, progress=progress)
+    prof, _ = build_profile(profile, images, times)
+    from cctv_guard import __version__
+
+    size = analysis_size(*frame_size)
+    clean_zones = {k: _check_polygon(k, v, frame_size) for k, v in (zones or {}).items()}
+    return Baseline(frame_size, size, {profile: prof}, clean_zones, uri, f"cctv-guard {__version__}")
+
+
+def add_profile(
+    baseline: Baseline,
+    source_uri: str | os.PathLike,
+    name: str,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    every: float | None = None,
+    progress: Progress | None = None,
+) -> Baseline:
+    """A copy of `baseline` with one more (or a replaced) lighting profile, e.g. ``night``."""
+    images, times, frame_size, _ = _window_frames(source_uri, start=start, end=end, every=every, progress=progress)
+    check_fits(baseline, frame_size)
+    images = [cv2.resize(im, baseline.analysis_size, interpolation=cv2.INTER_AREA) for im in images]
+    prof, _ = build_profile(name, images, times)
+    profiles = dict(baseline.profiles)
+    profiles[name] = prof
+    return replace(baseline, profiles=profiles)
+
+
+def check_fits(baseline: Baseline, frame_size: tuple[int, int]) -> None:
+    """Raise BaselineError unless footage of `frame_size` can be compared with the baseline
+    (same size, or same aspect ratio: everything is compared at the analysis size)."""
+    bw, bh = baseline.frame_size
+    w, h = frame_size
+    if (w, h) == (bw, bh):
+        return
+    if abs((w / h) / (bw / bh) - 1.0) > ASPECT_TOLERANCE:
+        raise BaselineError(
+            f"baseline was built from {bw}x{bh} footage but this footage is {w}x{h}: the aspect ratios differ"
+            " (a different camera or a cropped view); build a baseline from this camera's footage"
+        )
+
+
+def parse_zone(text: str) -> tuple[str, tuple[tuple[float, float], ...]]:
+    """``name=x1,y1;x2,y2;x3,y3`` (original pixel coordinates) -> (name, points)."""
+    name, sep, rest = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise ConfigError(f"zone must look like name=x1,y1;x2,y2;x3,y3, got {text!r}")
+    pts = []
+    for item in rest.split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        xy = item.split(",")
+        try:
+            if len(xy) != 2:
+                raise ValueError
+            pts.append((float(xy[0]), float(xy[1])))
+        except ValueError:
+            raise ConfigError(f"zone {name!r}: expected a point 'x,y', got {item!r}") from None
+    if len(pts) < 3:
+        raise ConfigError(f"zone {name!r} needs at least 3 points, got {len(pts)}")
+    return name, tuple(pts)
+
+
+def _check_polygon(name, points, frame_size) -> tuple[tuple[float, float], ...]:
+    from shapely.geometry import Polygon
+
+    pts = tuple((float(x), float(y)) for x, y in points)
+    if len(pts) < 3:
+        raise ConfigError(f"zone {name!r} needs at least 3 points, got {len(pts)}")
+    poly = Polygon(pts)
+    if not poly.is_valid or poly.area <= 0:
+        raise ConfigError(f"zone {name!r} is not a simple polygon with an area")
+    w, h = frame_size
+    if poly.intersection(Polygon([(0, 0), (w, 0), (w, h), (0, h)])).area < 0.5 * poly.area:
+        raise ConfigError(f"zone {name!r} lies mostly outside the {w}x{h} frame")
+    return pts
+
+
+# --- the file format ------------------------------------------------------------------------------------
+
+_PROFILE_ARRAYS = ("median", "keypoints", "descriptors", "tex_mean", "tex_std", "sharp_mean", "sharp_std", "luma_cells")
+_PROFILE_SCALARS = ("luma_mean", "luma_std", "colour", "noise", "frames", "start_s", "end_s")
+
+
+def to_bytes(b: Baseline) -> bytes:
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "frame_size": list(b.frame_size),
+        "analysis_size": list(b.analysis_size),
+        "grid": list(GRID),
+        "zones": {k: [list(p) for p in v] for k, v in b.zones.items()},
+        "source": b.source,
+        "created_with": b.created_with,
+        "profiles": {
+            name: {k: getattr(p, k) for k in _PROFILE_SCALARS} for name, p in b.profiles.items()
+        },
+    }
+    arrays = {"header": np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)}
+    for i, (name, p) in enumerate(b.profiles.items()):
+        for k in _PROFILE_ARRAYS:
+            arrays[f"p{i}.{k}"] = getattr(p, k)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+def save_baseline(b: Baseline, path: str | os.PathLike) -> Path:
+    """Write atomically: nothing half-written survives a crash."""
+    path = Path(path)
+    data = to_bytes(b)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise BaselineError(f"cannot write {path}: folder {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_baseline(path: str | os.PathLike) -> Baseline:
+    path = Path(path)
+    if not path.exists():
+        raise BaselineError(f"no such baseline file: {path}")
+    if path.is_dir():
+        raise BaselineError(f"expected a baseline file, found a folder: {path}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+    return from_bytes(data, str(path))
+
+
+def from_bytes(data: bytes, name: str = "baseline") -> Baseline:
+    if not data:
+        raise BaselineError(f"{name} is empty, not a cctv-guard baseline")
+    try:
+        npz = np.load(io.BytesIO(data), allow_pickle=False)
+        files = set(npz.files)
+        header = json.loads(bytes(npz["header"]).decode("utf-8"))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, json.JSONDecodeError):
+        raise BaselineError(f"{name} is not a cctv-guard baseline (unreadable or corrupt)") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise BaselineError(f"{name} is not a cctv-guard baseline (format is {header.get('format') if isinstance(header, dict) else None!r})")
+    if header.get("version") != VERSION:
+        raise BaselineError(f"{name} is baseline format version {header.get('version')!r}; this cctv-guard reads version {VERSION}")
+    try:
+        if tuple(header["grid"]) != GRID:
+            raise BaselineError(f"{name} uses a {header['grid']} cell grid; this cctv-guard uses {list(GRID)}")
+        profiles = {}
+        for i, (pname, scalars) in enumerate(header["profiles"].items()):
+            arrs = {}
+            for k in _PROFILE_ARRAYS:
+                key = f"p{i}.{k}"
+                if key not in files:
+                    raise BaselineError(f"{name} is corrupt: profile {pname!r} lacks {k}")
+                arrs[k] = npz[key]
+            profiles[pname] = Profile(name=pname, **arrs, **{k: scalars[k] for k in _PROFILE_SCALARS})
+        aw, ah = (int(v) for v in header["analysis_size"])
+        for p in profiles.values():
+            if p.median.shape != (ah, aw) or p.median.dtype != np.uint8 or p.tex_mean.shape != GRID:
+                raise BaselineError(f"{name} is corrupt: profile {p.name!r} has arrays of the wrong shape")
+            if p.descriptors.ndim != 2 or len(p.descriptors) != len(p.keypoints):
+                raise BaselineError(f"{name} is corrupt: profile {p.name!r} keypoints and descriptors disagree")
+        if not profiles:
+            raise BaselineError(f"{name} holds no profiles")
+        zones = {str(k): tuple((float(x), float(y)) for x, y in v) for k, v in header.get("zones", {}).items()}
+        fw, fh = (int(v) for v in header["frame_size"])
+        return Baseline((fw, fh), (aw, ah), profiles, zones, str(header.get("source", "")), str(header.get("created_with", "")))
+    except BaselineError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, OSError, zipfile.BadZipFile, EOFError):
+        raise BaselineError(f"{name} is corrupt (header or arrays do not match the baseline format)") from None
+
+
+__all__ = [
+    "ANALYSIS_WIDTH",
+    "Baseline",
+    "BaselineError",
+    "GRID",
+    "Profile",
+    "SourceError",
+    "add_profile",
+    "analysis_gray",
+    "analysis_size",
+    "build_baseline",
+    "build_profile",
+    "check_fits",
+    "colourfulness",
+    "from_bytes",
+    "load_baseline",
+    "parse_zone",
+    "save_baseline",
+    "to_bytes",
+]

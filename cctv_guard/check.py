@@ -1,0 +1,438 @@
+"""Check: footage against a baseline -> tamper events (the `cctv-guard/check@1` result).
+
+The pipeline: decode frames (at most FETCH_WIDTH wide), pick the lighting profile that fits
+each frame, measure health and drift against it (`analyse_frame`, pure), turn the per-frame
+observations into events with the temporal state machine (`events`), add signal loss from
+the decoder's statistics, and optionally pass a few representative frames to a privacy scan.
+
+Default sampling (``every=None, keyframes_only=False``): video files longer than
+AUTO_KEYFRAMES_AFTER_S are read keyframes-only (the decoder skips every inter frame, so a
+check runs at the speed of decoding keyframes: about 0.5 analysed frames/s with a keyframe
+every 2 s); shorter files are decoded fully and sampled every SHORT_EVERY_S (so a tamper is
+seen within fractions of a second); streams are sampled every STREAM_EVERY_S; image folders
+use every image.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from cctv_guard import __version__, drift, health
+from cctv_guard.baseline import FETCH_WIDTH, GRID, Baseline, Profile, analysis_gray, check_fits, colourfulness
+from cctv_guard.events import ARTICLES, CLEAR, ON, SUSTAIN, Event, EventConfig, EventTracker, Observation
+
+SCHEMA = "cctv-guard/check@1"
+AUTO_KEYFRAMES_AFTER_S = 300.0
+SHORT_EVERY_S = 0.2
+STREAM_EVERY_S = 0.5
+MAX_PRIVACY_FRAMES = 8
+GAP_S = 10.0  # a hole this long in the timestamps is a signal loss
+
+# drift thresholds (ON, SUSTAIN)
+MOVED_PCT = (3.0, 1.5)  # centre shift, % of frame width
+ROLL_DEG = (2.0, 1.0)
+ZOOM = (0.07, 0.035)  # |scale - 1|
+COVERAGE_IOU = (0.75, 0.85)
+ZONE_VISIBLE = (0.9, 0.95)
+# health thresholds (ON, SUSTAIN)
+COVER_FRACTION = (0.3, 0.15)
+FULL_COVER = 0.85
+DEFOCUS_RATIO = (0.5, 0.65)
+DEGRADED_TEXTURE = 0.6
+UNMATCHED_SHARPNESS = 0.7
+UNMATCHED_LIKENESS = 0.3
+
+Progress = Callable[[float, float | None], None]
+PrivacyFn = Callable[[list], list]
+
+
+# --- per frame (pure) -----------------------------------------------------------------------------
+
+
+def pick_profile(baseline: Baseline, image: np.ndarray, gray: np.ndarray) -> Profile:
+    """The lighting profile that fits a frame best: colour vs greyscale (IR), then brightness."""
+    if len(baseline.profiles) == 1:
+        return next(iter(baseline.profiles.values()))
+    colour = colourfulness(image)
+    luma = float(gray.mean())
+
+    def distance(p: Profile) -> float:
+        return abs(math.log((luma + 10.0) / (p.luma_mean + 10.0))) + abs(colour - p.colour) / 10.0
+
+    return min(baseline.profiles.values(), key=distance)
+
+
+@dataclass(frozen=True)
+class FrameAnalysis:
+    t: float
+    profile: str
+    health: health.Health
+    registration: drift.Registration
+    motion: drift.Motion | None
+    observations: dict  # kind -> Observation | None
+    degraded: bool  # visibility reduced (fog, darkness, glare) without tampering
+
+
+def _level(value: float, on: float, sustain: float, *, below: bool = False) -> int:
+    if below:
+        return ON if value < on else SUSTAIN if value < sustain else CLEAR
+    return ON if value >= on else SUSTAIN if value >= sustain else CLEAR
+
+
+def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np.ndarray | None) -> tuple[FrameAnalysis, np.ndarray]:
+    """Measure one frame; returns the analysis and its grey analysis image (for the next)."""
+    gray = analysis_gray(image, baseline.analysis_size)
+    prof = pick_profile(baseline, image, gray)
+    h = health.measure(gray, prof, prev_gray, GRID)
+    obs: dict[str, Observation | None] = {}
+
+    obs["blackout"] = Observation(
+        ON if h.blackout else SUSTAIN if (h.luma < 2 * health.BLACKOUT_LUMA and h.luma_std < 2 * health.BLACKOUT_STD) else CLEAR,
+        severity=1.0 - min(1.0, h.luma / (2 * health.BLACKOUT_LUMA)),
+        details={"luma": round(h.luma, 1), "luma_std": round(h.luma_std, 2)},
+        evidence=f"mean brightness {h.luma:.1f}/255, contrast {h.luma_std:.1f}",
+    )
+    if h.frame_diff is None:
+        obs["frozen"] = None
+    else:
+        obs["frozen"] = Observation(
+            ON if h.frozen else CLEAR,
+            severity=1.0 - min(1.0, h.frame_diff / max(prof.noise, 0.1)),
+            details={"frame_diff": round(h.frame_diff, 3), "baseline_noise": round(prof.noise, 3)},
+            evidence=f"mean difference to previous analysed frame {h.frame_diff:.3f} grey levels (sensor noise {prof.noise:.2f})",
+        )
+    reg = drift.Registration(None, "skipped", 0, 0.0)
+    mot = None
+    image_kinds = ("covered", "defocused", "moved", "rotated", "zoomed", "coverage_lost")
+    if h.blackout:
+        obs.update({k: None for k in image_kinds})  # nothing to see: undetermined, not clear
+        return FrameAnalysis(t, prof.name, h, reg, mot, obs, False), gray
+
+    cover_details = {
+        "covered_fraction": round(h.cover_fraction, 3),
+        "region": None if h.cover_bbox is None else [round(v, 3) for v in h.cover_bbox],
+        "full": h.cover_fraction >= FULL_COVER,
+    }
+    obs["covered"] = Observation(
+        _level(h.cover_fraction, *COVER_FRACTION),
+        severity=min(1.0, h.cover_fraction),
+        details=cover_details,
+        evidence=f"{100 * h.cover_fraction:.0f}% of the view lost its structure"
+        + ("" if h.cover_bbox is None else f" (region x {h.cover_bbox[0]:.2f}-{h.cover_bbox[2]:.2f}, y {h.cover_bbox[1]:.2f}-{h.cover_bbox[3]:.2f} of the frame)"),
+    )
+    if h.cover_fraction >= FULL_COVER:
+        obs.update({k: None for k in image_kinds if k != "covered"})
+        return FrameAnalysis(t, prof.name, h, reg, mot, obs, False), gray
+
+    obs["defocused"] = Observation(
+        _level(h.sharpness_ratio, *DEFOCUS_RATIO, below=True),
+        severity=min(1.0, max(0.0, 1.0 - h.sharpness_ratio)),
+        details={"sharpness_ratio": round(h.sharpness_ratio, 3), "texture_ratio": round(h.texture_ratio, 3)},
+        evidence=f"fine detail at {100 * h.sharpness_ratio:.0f}% of the baseline's (contrast-normalised)",
+    )
+    reg = drift.register(gray, prof.keypoints, prof.descriptors, prof.median)
+    blurred = h.sharpness_ratio < DEFOCUS_RATIO[1]
+    if reg.H is None:
+        # No registration. A sharp view that matches nothing of the baseline is a camera
+        # pointed elsewhere (its new view may well have less texture: a wall, the sky), not a
+        # cover: things close enough to the lens to cover it are out of focus.
+        unmatched = h.sharpness_ratio >= UNMATCHED_SHARPNESS and h.likeness < UNMATCHED_LIKENESS
+        obs["moved"] = (
+            Observation(
+                ON,
+                severity=0.9,
+                details={"registered": False, "likeness": round(h.likeness, 3), "coverage_iou": 0.0},
+                evidence=f"view no longer matches the baseline (registration failed, likeness {h.likeness:.2f})",
+            )
+            if unmatched
+            else None
+        )
+        obs.update({"rotated": None, "zoomed": None, "coverage_lost": None})
+        if unmatched:
+            obs["covered"] = obs["defocused"] = None
+    else:
+        mot = drift.motion(reg.H, baseline.analysis_size, baseline.frame_size, baseline.must_see)
+        dz = abs(mot.scale - 1.0)
+        common = {
+            "shift_px": [round(mot.shift_px[0], 1), round(mot.shift_px[1], 1)],
+            "shift_pct": round(mot.shift_pct, 2),
+            "rotation_deg": round(mot.rotation_deg, 2),
+            "scale": round(mot.scale, 4),
+            "coverage_iou": round(mot.coverage_iou, 3),
+            "registration": reg.method,
+        }
+        if mot.zones_visible:
+            common["zones_visible"] = {k: round(v, 3) for k, v in mot.zones_visible.items()}
+        desc = (
+            f"shift ({mot.shift_px[0]:.0f}, {mot.shift_px[1]:.0f}) px = {mot.shift_pct:.1f}% of width, "
+            f"roll {mot.rotation_deg:.2f} deg, zoom x{mot.scale:.3f}, coverage IoU {mot.coverage_iou:.2f} "
+            f"({reg.method}, quality {reg.quality:.2f})"
+        )
+        obs["moved"] = Observation(_level(mot.shift_pct, *MOVED_PCT), mot.shift_pct / 10.0, common, desc)
+        obs["rotated"] = Observation(_level(abs(mot.rotation_deg), *ROLL_DEG), abs(mot.rotation_deg) / 10.0, common, desc)
+        obs["zoomed"] = Observation(_level(dz, *ZOOM), dz / 0.3, common, desc)
+        worst_zone = min(mot.zones_visible.values(), default=1.0)
+        cov_level = max(_level(mot.coverage_iou, *COVERAGE_IOU, below=True), _level(worst_zone, *ZONE_VISIBLE, below=True))
+        obs["coverage_lost"] = Observation(cov_level, min(1.0, 1.0 - min(mot.coverage_iou, worst_zone)), common, desc)
+        if any(obs[k].level != CLEAR for k in ("moved", "rotated", "zoomed")):
+            # the view changed: cells differ from the baseline because they show other things
+            obs["covered"] = None
+    degraded = (
+        h.texture_ratio < DEGRADED_TEXTURE
+        and h.cover_fraction < COVER_FRACTION[0]
+        and not blurred
+        and reg.H is not None
+    )
+    return FrameAnalysis(t, prof.name, h, reg, mot, obs, degraded), gray
+
+
+# --- the result -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisibilitySpan:
+    """Reduced visibility (fog, darkness, glare, dirt) that is not tampering."""
+
+    start_s: float
+    end_s: float
+    min_texture_ratio: float
+
+    def to_json(self) -> dict:
+        return {"kind": "degraded", "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3), "min_texture_ratio": round(self.min_texture_ratio, 3)}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    source: str
+    camera_id: str | None
+    frames_analyzed: int
+    duration_s: float | None
+    events: tuple[Event, ...]
+    findings: tuple[dict, ...] = ()
+    frames_undetermined: int = 0
+    corrupt_skipped: int = 0
+    visibility: tuple[VisibilitySpan, ...] = ()
+    sampling: dict = field(default_factory=dict)
+    profiles_used: dict = field(default_factory=dict)
+    tool_version: str = __version__
+
+    @property
+    def verdict(self) -> str:
+        if self.events or self.findings:
+            return "violation"
+        if self.frames_analyzed == 0:
+            return "inconclusive"
+        return "compliant"
+
+    def to_json(self) -> dict:
+        """The `cctv-guard/check@1` document (DESIGN.md §3), plus diagnostic keys after them."""
+        return {
+            "schema": SCHEMA,
+            "source": self.source,
+            "camera_id": self.camera_id,
+            "tool_version": self.tool_version,
+            "frames_analyzed": self.frames_analyzed,
+            "duration_s": None if self.duration_s is None else round(self.duration_s, 3),
+            "verdict": self.verdict,
+            "events": [e.to_json() for e in self.events],
+            "findings": [dict(f) for f in self.findings],
+            "frames_undetermined": self.frames_undetermined,
+            "corrupt_skipped": self.corrupt_skipped,
+            "visibility": [v.to_json() for v in self.visibility],
+            "sampling": dict(self.sampling),
+            "profiles_used": dict(self.profiles_used),
+        }
+
+
+# --- the pipeline -----------------------------------------------------------------------------------------
+
+
+class _Representatives:
+    """Up to MAX_PRIVACY_FRAMES frames spread over the footage (decimating as it grows)."""
+
+    def __init__(self, limit: int = MAX_PRIVACY_FRAMES):
+        self.limit = limit
+        self.stride = 1
+        self.frames: list = []
+        self.seen = 0
+
+    def offer(self, frame) -> None:
+        if self.seen % self.stride == 0:
+            self.frames.append(frame)
+            if len(self.frames) >= 2 * self.limit:
+                self.frames = self.frames[::2]
+                self.stride *= 2
+        self.seen += 1
+
+    def pick(self) -> list:
+        if len(self.frames) <= self.limit:
+            return list(self.frames)
+        idx = np.linspace(0, len(self.frames) - 1, self.limit).round().astype(int)
+        return [self.frames[i] for i in idx]
+
+
+def _visibility_spans(flags: Sequence[tuple[float, bool, float]], min_s: float) -> tuple[VisibilitySpan, ...]:
+    spans, start, worst, last = [], None, 1.0, None
+    for t, flag, tex in list(flags) + [(math.inf, False, 1.0)]:
+        if flag:
+            if start is None:
+                start, worst = t, tex
+            worst = min(worst, tex)
+            last = t
+        elif start is not None:
+            if last - start >= min_s:
+                spans.append(VisibilitySpan(start, last, worst))
+            start = None
+    return tuple(spans)
+
+
+def check_frames(
+    frames: Iterable,
+    baseline: Baseline,
+    *,
+    config: EventConfig | None = None,
+    nominal_interval: float | None = None,
+    progress: Callable[[float], None] | None = None,
+    keep: Callable[[object], None] | None = None,
+) -> tuple[EventTracker, int, int, list, float | None, float | None, dict]:
+    """Run the per-frame analysis and the state machine over `Frame`s (no I/O)."""
+    tracker = EventTracker(config)
+    prev_gray = None
+    prev_t = None
+    analysed = undetermined = 0
+    vis_flags: list = []
+    first_t = last_t = None
+    profiles: dict[str, int] = {}
+    intervals: list[float] = []
+    for frame in frames:
+        t = float(frame.t)
+        if prev_t is not None:
+            step = t - prev_t
+            if step > max(GAP_S, 5 * (np.median(intervals) if intervals else 0.0)):
+                tracker.add(
+                    Event("signal_lost", ARTICLES["signal_lost"], prev_t, t, prev_t, 0.9, {"gap_s": round(step, 3)},
+                          (f"no frames between {prev_t:.2f}s and {t:.2f}s",))
+                )
+                prev_gray = None  # do not call a frame 'frozen' across a gap
+            else:
+                intervals.append(step)
+        interval = float(np.median(intervals[-50:])) if intervals else (nominal_interval or 0.2)
+        try:
+            fa, gray = analyse_frame(frame.image, t, baseline, prev_gray)
+        except (ValueError, TypeError, ArithmeticError, AttributeError) + _cv_errors():
+            undetermined += 1
+            prev_t = t
+            continue
+        if first_t is None:
+            first_t = t
+        last_t = t
+        analysed += 1
+        profiles[fa.profile] = profiles.get(fa.profile, 0) + 1
+        tracker.update(t, interval, fa.observations)
+        vis_flags.append((t, fa.degraded, fa.health.texture_ratio))
+        prev_gray, prev_t = gray, t
+        if keep is not None:
+            keep(frame)
+        if progress is not None:
+            progress(t)
+    return tracker, analysed, undetermined, vis_flags, first_t, last_t, profiles
+
+
+def _cv_errors() -> tuple:
+    import cv2
+
+    return (cv2.error,)
+
+
+def sampling_for(info, every: float | None, keyframes_only: bool) -> tuple[float | None, bool, str]:
+    """The decoding mode actually used, and a word for it (see the module docstring)."""
+    if every is not None or keyframes_only:
+        return every, keyframes_only, "explicit"
+    if info.kind == "stream":
+        return STREAM_EVERY_S, False, "auto-stream"
+    if info.kind == "video":
+        if info.duration_s is not None and info.duration_s > AUTO_KEYFRAMES_AFTER_S:
+            return None, True, "auto-keyframes"
+        return SHORT_EVERY_S, False, "auto-short"
+    return None, False, "auto-images"
+
+
+def check_source(
+    uri: str | os.PathLike,
+    baseline: Baseline,
+    *,
+    every: float | None = None,
+    keyframes_only: bool = False,
+    start: float | None = None,
+    end: float | None = None,
+    progress: Progress | None = None,
+    privacy_fn: PrivacyFn | None = None,
+    camera_id: str | None = None,
+    config: EventConfig | None = None,
+) -> CheckResult:
+    """Check footage against a baseline. Raises SourceError/BaselineError for bad input;
+    bad frames inside good footage are counted as undetermined."""
+    from cctv_guard.sources import open_source
+
+    with open_source(uri) as src:
+        info = src.info
+        check_fits(baseline, (info.width, info.height))
+        every, keyframes_only, mode = sampling_for(info, every, keyframes_only)
+        lo = start or 0.0
+        hi = end if end is not None else info.duration_s
+        total = (hi - lo) if hi is not None else None
+        reps = _Representatives()
+        frames = src.frames(every=every, keyframes_only=keyframes_only, start=start, end=end, max_width=FETCH_WIDTH)
+        tracker, analysed, undetermined, vis_flags, first_t, last_t, profiles = check_frames(
+            frames,
+            baseline,
+            config=config,
+            nominal_interval=every,
+            progress=(lambda t: progress(max(0.0, t - lo), total)) if progress else None,
+            keep=reps.offer if privacy_fn is not None else None,
+        )
+        stats = src.stats
+        expected_end = hi
+    if stats.stalled or stats.ended_early or (
+        expected_end is not None and last_t is not None and end is None and info.kind == "video"
+        and expected_end - last_t > max(GAP_S, 3 * (every or 2.0))
+    ):
+        at = last_t if last_t is not None else lo
+        tracker.add(
+            Event(
+                "signal_lost", ARTICLES["signal_lost"], at, None, at, 0.9,
+                {"stalled": stats.stalled, "ended_early": True, "expected_end_s": expected_end, "last_frame_s": last_t,
+                 "decoded": stats.decoded, "corrupt_skipped": stats.corrupt_skipped},
+                (f"the {'stream stalled' if stats.stalled else 'footage ended'} at {at:.2f}s"
+                 + (f" of an expected {expected_end:.2f}s" if expected_end else ""),),
+            )
+        )
+    events = tracker.finish()
+    findings: list = []
+    if privacy_fn is not None and analysed:
+        findings = list(privacy_fn(reps.pick()) or [])
+    if first_t is None:
+        duration = None
+    elif start is None and end is None and info.duration_s:
+        duration = float(info.duration_s)
+    else:
+        duration = float(last_t - first_t)
+    interval = every or 0.5
+    return CheckResult(
+        source=info.uri,
+        camera_id=camera_id,
+        frames_analyzed=analysed,
+        duration_s=duration,
+        events=events,
+        findings=tuple(findings),
+        frames_undetermined=undetermined,
+        corrupt_skipped=stats.corrupt_skipped,
+        visibility=_visibility_spans(vis_flags, min_s=2 * interval),
+        sampling={"mode": mode, "every_s": every, "keyframes_only": keyframes_only},
+        profiles_used=profiles,
+    )

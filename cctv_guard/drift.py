@@ -1,0 +1,180 @@
+"""Drift: has the camera's field of view changed since the baseline? (Art. 8, 17)
+
+Each analysed frame is registered to the baseline median: ORB features matched with a ratio
+test and a RANSAC homography; where the scene has too little texture for that, phase
+correlation of edge images gives a translation. The homography (baseline -> current) is
+decomposed into the shift of the image centre (pan/tilt, in pixels and % of the frame width),
+roll (degrees) and zoom (scale), and shapely measures coverage: the IoU of the baseline view
+mapped into the current view, and the visible share of each must-see zone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from shapely.geometry import Polygon, box
+
+BASELINE_FEATURES = 1000
+FRAME_FEATURES = 500
+REGISTER_WIDTH = 320  # features are found on a copy this wide (speed), coordinates scaled back
+RATIO = 0.8
+RANSAC_PX = 3.0
+MIN_INLIERS = 14
+MIN_INLIER_SHARE = 0.2
+PHASE_WIDTH = 160
+PHASE_MIN_RESPONSE = 0.2
+
+_CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
+
+
+def _normalise(gray: np.ndarray) -> np.ndarray:
+    """Local contrast normalisation so features survive dusk, IR and fog."""
+    return _CLAHE.apply(gray)
+
+
+def features(gray: np.ndarray, n: int = FRAME_FEATURES) -> tuple[np.ndarray, np.ndarray]:
+    """ORB keypoints (n, 2) float32 (in `gray`'s pixels) and descriptors (n, 32) uint8."""
+    k = 1.0
+    if gray.shape[1] > REGISTER_WIDTH:
+        k = gray.shape[1] / REGISTER_WIDTH
+        gray = cv2.resize(gray, (REGISTER_WIDTH, max(16, round(gray.shape[0] / k))), interpolation=cv2.INTER_AREA)
+    orb = cv2.ORB_create(nfeatures=n, scaleFactor=1.25, nlevels=5, edgeThreshold=15, patchSize=15, fastThreshold=10)
+    kps, desc = orb.detectAndCompute(_normalise(gray), None)
+    if desc is None or not kps:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+    return np.array([kp.pt for kp in kps], np.float32) * np.float32(k), desc
+
+
+@dataclass(frozen=True)
+class Registration:
+    H: np.ndarray | None  # 3x3, baseline analysis pixels -> current analysis pixels
+    method: str  # "features", "phase" or "none"
+    inliers: int
+    quality: float  # 0..1: inlier share (features) or phase response
+
+
+def register(gray: np.ndarray, kp_base: np.ndarray, desc_base: np.ndarray, base_median: np.ndarray) -> Registration:
+    kp, desc = features(gray)
+    if len(kp) >= MIN_INLIERS and len(kp_base) >= MIN_INLIERS:
+        matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+        pairs = matcher.knnMatch(desc_base, desc, k=2)
+        good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+        if len(good) >= MIN_INLIERS:
+            src = kp_base[[m.queryIdx for m in good]]
+            dst = kp[[m.trainIdx for m in good]]
+            H, mask = cv2.findHomography(src, dst, cv2.RANSAC, RANSAC_PX, maxIters=2000, confidence=0.995)
+            if H is not None and mask is not None:
+                inl = int(mask.sum())
+                share = inl / len(good)
+                if inl >= MIN_INLIERS and share >= MIN_INLIER_SHARE and _plausible(H, gray.shape):
+                    H = _refine(src[mask.ravel() > 0], dst[mask.ravel() > 0], H)
+                    return Registration(H, "features", inl, float(share))
+    return _phase(gray, base_median)
+
+
+def _refine(src: np.ndarray, dst: np.ndarray, H: np.ndarray) -> np.ndarray:
+    """Least-squares homography on the inliers (steadier than the RANSAC minimal fit)."""
+    if len(src) >= 8:
+        H2, _ = cv2.findHomography(src, dst, 0)
+        if H2 is not None:
+            return H2
+    return H
+
+
+def _plausible(H: np.ndarray, shape) -> bool:
+    if abs(H[2, 2]) < 1e-9:
+        return False
+    A = H[:2, :2] / H[2, 2]
+    det = float(np.linalg.det(A))
+    if not (0.25 < det < 4.0):
+        return False
+    h, w = shape[:2]
+    # strong perspective terms mean a degenerate fit, not a camera motion
+    return abs(H[2, 0] / H[2, 2]) * w < 0.5 and abs(H[2, 1] / H[2, 2]) * h < 0.5
+
+
+def _edges(gray: np.ndarray) -> np.ndarray:
+    small = cv2.resize(gray, (PHASE_WIDTH, max(8, gray.shape[0] * PHASE_WIDTH // gray.shape[1])), interpolation=cv2.INTER_AREA)
+    s = cv2.GaussianBlur(small.astype(np.float32), (0, 0), 1.0)
+    g = cv2.magnitude(cv2.Sobel(s, cv2.CV_32F, 1, 0), cv2.Sobel(s, cv2.CV_32F, 0, 1))
+    return g / (g.mean() + 1e-3)
+
+
+def _phase(gray: np.ndarray, base_median: np.ndarray) -> Registration:
+    """Translation-only fallback for low-texture scenes."""
+    a, b = _edges(base_median), _edges(gray)
+    win = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
+    (dx, dy), response = cv2.phaseCorrelate(a, b, win)
+    if response < PHASE_MIN_RESPONSE:
+        return Registration(None, "none", 0, float(response))
+    k = gray.shape[1] / a.shape[1]
+    H = np.array([[1, 0, dx * k], [0, 1, dy * k], [0, 0, 1]], np.float64)
+    return Registration(H, "phase", 0, float(min(1.0, response)))
+
+
+@dataclass(frozen=True)
+class Motion:
+    shift_px: tuple[float, float]  # image-centre displacement, original footage pixels
+    shift_pct: float  # its length as % of the frame width
+    rotation_deg: float
+    scale: float
+    coverage_iou: float  # baseline view mapped into the current view, IoU with the frame
+    zones_visible: dict[str, float]  # must-see zone -> visible share (0..1)
+
+
+def decompose(H: np.ndarray, analysis_size: tuple[int, int], frame_size: tuple[int, int]) -> tuple[tuple[float, float], float, float]:
+    """(shift of the image centre in original pixels, roll in degrees, zoom scale)."""
+    w, h = analysis_size
+    Hn = H / H[2, 2]
+    c = np.array([w / 2.0, h / 2.0, 1.0])
+    m = Hn @ c
+    m = m[:2] / m[2]
+    k = frame_size[0] / w
+    shift = ((m[0] - c[0]) * k, (m[1] - c[1]) * k)
+    # local linearisation of H at the centre: the Jacobian
+    J = np.array(
+        [
+            [Hn[0, 0] - m[0] * Hn[2, 0], Hn[0, 1] - m[0] * Hn[2, 1]],
+            [Hn[1, 0] - m[1] * Hn[2, 0], Hn[1, 1] - m[1] * Hn[2, 1]],
+        ]
+    ) / (Hn[2] @ c)
+    roll = math.degrees(math.atan2(J[1, 0] - J[0, 1], J[0, 0] + J[1, 1]))
+    scale = math.sqrt(abs(float(np.linalg.det(J))))
+    return (float(shift[0]), float(shift[1])), float(roll), float(scale)
+
+
+def _map_polygon(H: np.ndarray, pts: np.ndarray) -> Polygon | None:
+    p = cv2.perspectiveTransform(pts.reshape(-1, 1, 2).astype(np.float64), H).reshape(-1, 2)
+    if not np.all(np.isfinite(p)):
+        return None
+    poly = Polygon(p)
+    if not poly.is_valid:
+        poly = poly.buffer(0)
+    return poly
+
+
+def coverage(H: np.ndarray, analysis_size: tuple[int, int], frame_size: tuple[int, int], zones: dict) -> tuple[float, dict[str, float]]:
+    """IoU of the mapped baseline view with the current frame, and visible share of zones."""
+    w, h = analysis_size
+    frame = box(0, 0, w, h)
+    mapped = _map_polygon(H, np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float64))
+    if mapped is None or mapped.area <= 0:
+        return 0.0, {k: 0.0 for k in zones}
+    inter = mapped.intersection(frame).area
+    iou = inter / max(mapped.union(frame).area, 1e-9)
+    k = w / frame_size[0]
+    visible = {}
+    for name, pts in zones.items():
+        zp = _map_polygon(H, np.asarray(pts, np.float64) * k)
+        visible[name] = 0.0 if zp is None or zp.area <= 0 else float(zp.intersection(frame).area / zp.area)
+    return float(iou), visible
+
+
+def motion(H: np.ndarray, analysis_size: tuple[int, int], frame_size: tuple[int, int], zones: dict) -> Motion:
+    shift, roll, scale = decompose(H, analysis_size, frame_size)
+    iou, visible = coverage(H, analysis_size, frame_size, zones)
+    pct = 100.0 * math.hypot(*shift) / frame_size[0]
+    return Motion(shift, pct, roll, scale, iou, visible)

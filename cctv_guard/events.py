@@ -1,0 +1,185 @@
+"""Events: a temporal state machine turning per-frame observations into events.
+
+Per kind, each analysed frame says *on* (the condition holds), *sustain* (a weaker condition
+that keeps an open event open but never starts one: hysteresis), *clear*, or nothing
+(undetermined: the frame could not be analysed; it neither confirms nor breaks a run).
+
+An event opens once its condition has held on at least `min_frames` consecutive analysed
+frames and *either* those frames cover `persist_s` of footage (each analysed frame stands for
+one sampling interval) *or* there are `persist_frames` of them. With keyframes 2 s apart that
+is the second frame showing the condition (2 s); with dense sampling (5 frames/s, the default
+for short files) it is the 5th frame (1 s): five independent frames agreeing is strong
+evidence, and it keeps detection within 2 s of onset for gradual tampering (a lens slowly
+defocused, a sheet sliding over the lens), which only meets its thresholds part-way through. `start_s` is the first frame on which
+the condition held; `confirmed_s` the frame on which the event opened. It closes once the
+condition has been clear for `release_s` (end_s = the first clear frame). Details are those
+of the most severe frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+KINDS = ("moved", "rotated", "zoomed", "coverage_lost", "covered", "defocused", "blackout", "frozen", "signal_lost")
+ARTICLES = {
+    "moved": "8",
+    "rotated": "8",
+    "zoomed": "8",
+    "coverage_lost": "8",
+    "covered": "16(7)",
+    "defocused": "16(7)",
+    "blackout": "16(7)",
+    "frozen": "16(7)",
+    "signal_lost": "16(7)",
+}
+ON, SUSTAIN, CLEAR = 2, 1, 0
+
+
+@dataclass(frozen=True)
+class Observation:
+    level: int  # ON, SUSTAIN or CLEAR
+    severity: float = 0.0  # 0..1, how clearly the condition holds
+    details: Mapping = field(default_factory=dict)
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    article: str
+    start_s: float
+    end_s: float | None
+    confirmed_s: float
+    confidence: float
+    details: Mapping
+    evidence: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "article": self.article,
+            "start_s": round(self.start_s, 3),
+            "end_s": None if self.end_s is None else round(self.end_s, 3),
+            "confirmed_s": round(self.confirmed_s, 3),
+            "confidence": round(self.confidence, 3),
+            "details": dict(self.details),
+            "evidence": list(self.evidence),
+        }
+
+
+@dataclass(frozen=True)
+class EventConfig:
+    persist_s: float = 2.0
+    persist_frames: int = 5
+    min_frames: int = 2
+    release_s: float = 2.0
+    persist_overrides: Mapping[str, float] = field(default_factory=dict)  # kind -> persist_s
+
+    def persist(self, kind: str) -> float:
+        return float(self.persist_overrides.get(kind, self.persist_s))
+
+
+@dataclass
+class _Track:
+    first_t: float | None = None  # first frame of the current ON run
+    run_frames: int = 0
+    run_span: float = 0.0
+    open_event: dict | None = None
+    clear_t: float | None = None
+    clear_span: float = 0.0
+    peak: Observation | None = None
+    peak_t: float = 0.0
+    sum_sev: float = 0.0
+    n_sev: int = 0
+
+
+class EventTracker:
+    """Feed analysed frames in time order with `update`, then call `finish`. Also usable
+    incrementally (live watching): `opened` lists events as they are confirmed."""
+
+    def __init__(self, config: EventConfig | None = None):
+        self.config = config or EventConfig()
+        self._tracks: dict[str, _Track] = {}
+        self._done: list[Event] = []
+        self.opened: list[Event] = []
+        self.closed: list[Event] = []  # events closed by the machine, in closing order (live use)
+
+    def update(self, t: float, interval: float, observations: Mapping[str, Observation | None]) -> None:
+        for kind, obs in observations.items():
+            if obs is None:
+                continue
+            tr = self._tracks.setdefault(kind, _Track())
+            if tr.open_event is None:
+                self._pending(kind, tr, t, interval, obs)
+            else:
+                self._opened(kind, tr, t, interval, obs)
+
+    def _pending(self, kind: str, tr: _Track, t: float, interval: float, obs: Observation) -> None:
+        if obs.level != ON:
+            tr.first_t, tr.run_frames, tr.run_span, tr.peak = None, 0, 0.0, None
+            tr.sum_sev, tr.n_sev = 0.0, 0
+            return
+        if tr.first_t is None:
+            tr.first_t = t
+        tr.run_frames += 1
+        tr.run_span += interval
+        self._track_peak(tr, t, obs)
+        cfg = self.config
+        long_enough = tr.run_span >= cfg.persist(kind) - 1e-6 or tr.run_frames >= cfg.persist_frames
+        if long_enough and tr.run_frames >= cfg.min_frames:
+            tr.open_event = {"start_s": tr.first_t, "confirmed_s": t}
+            tr.clear_t, tr.clear_span = None, 0.0
+            self.opened.append(self._event(kind, tr, None))
+
+    def _opened(self, kind: str, tr: _Track, t: float, interval: float, obs: Observation) -> None:
+        if obs.level == CLEAR:
+            if tr.clear_t is None:
+                tr.clear_t, tr.clear_span = t, 0.0
+            tr.clear_span += interval
+            if tr.clear_span >= self.config.release_s - 1e-6:
+                self._close(kind, tr, tr.clear_t)
+            return
+        tr.clear_t, tr.clear_span = None, 0.0
+        self._track_peak(tr, t, obs)
+
+    @staticmethod
+    def _track_peak(tr: _Track, t: float, obs: Observation) -> None:
+        if obs.level == ON:
+            tr.sum_sev += obs.severity
+            tr.n_sev += 1
+        if tr.peak is None or obs.severity > tr.peak.severity:
+            tr.peak, tr.peak_t = obs, t
+
+    def _event(self, kind: str, tr: _Track, end_s: float | None) -> Event:
+        ev = tr.open_event or {}
+        peak = tr.peak or Observation(ON)
+        mean_sev = tr.sum_sev / tr.n_sev if tr.n_sev else peak.severity
+        confidence = min(0.99, 0.5 + 0.5 * max(0.0, min(1.0, mean_sev)))
+        evidence = (f"t={tr.peak_t:.2f}s: {peak.evidence}",) if peak.evidence else ()
+        return Event(kind, ARTICLES[kind], float(ev["start_s"]), end_s, float(ev["confirmed_s"]), confidence, dict(peak.details), evidence)
+
+    def _close(self, kind: str, tr: _Track, end_s: float | None) -> None:
+        self._done.append(self._event(kind, tr, end_s))
+        self.closed.append(self._done[-1])
+        self._tracks[kind] = _Track()
+
+    def add(self, event: Event) -> None:
+        """Record an event decided outside the per-frame machine (e.g. signal loss)."""
+        self._done.append(event)
+
+    def finish(self) -> tuple[Event, ...]:
+        """Close the machine: events still open keep end_s = None (ongoing at the end)."""
+        for kind, tr in list(self._tracks.items()):
+            if tr.open_event is not None:
+                self._close(kind, tr, None)
+        self._tracks.clear()
+        return tuple(sorted(self._done, key=lambda e: (e.start_s, KINDS.index(e.kind) if e.kind in KINDS else 99)))
+
+
+def events_from(frames: Iterable[tuple[float, float, Mapping[str, Observation | None]]], config: EventConfig | None = None) -> tuple[Event, ...]:
+    """Events from a whole sequence of (t, interval, observations) (pure convenience)."""
+    tracker = EventTracker(config)
+    for t, interval, obs in frames:
+        tracker.update(t, interval, obs)
+    return tracker.finish()

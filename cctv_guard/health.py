@@ -1,0 +1,130 @@
+"""Health: is the picture still a picture of the scene? Covered, defocused, blackout, frozen.
+
+All measurements are pure functions of grey analysis images and a baseline `Profile`, and are
+normalised so that illumination changes do not look like tampering:
+
+* texture per cell is gradient energy divided by local brightness (a gain change, dusk, or a
+  switch to IR greyscale scales both), compared with the cell's own baseline value and spread;
+* sharpness per cell is Laplacian energy divided by gradient energy, i.e. how much of the
+  cell's structure is fine detail: independent of contrast (darkness, fog, IR), and it drops
+  when the lens is defocused; sensor noise only raises it;
+* a cell is *covered* when it lost both its texture and its likeness to the baseline (NCC),
+  so people and vehicles (which bring their own texture) do not count;
+* *frozen* compares consecutive analysed frames against the sensor's own temporal noise level
+  measured in the baseline: real cameras never repeat a frame exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# cover: a cell lost its structure when texture fell below this share of its baseline...
+COVER_TEX_RATIO = 0.45
+# ...and it no longer resembles the baseline (normalised cross-correlation)
+COVER_NCC = 0.35
+# baseline cells with less texture than this cannot show a cover (sky, blank walls)
+MIN_TEXTURE = 0.02
+BLACKOUT_LUMA = 16.0
+BLACKOUT_STD = 5.0
+FROZEN_MAX_DIFF = 0.35  # grey levels, mean absolute difference
+FROZEN_NOISE_SHARE = 0.2  # ... and below this share of the baseline's temporal noise
+
+
+@dataclass(frozen=True)
+class CellStats:
+    mean: np.ndarray  # GRID, mean grey level
+    tex: np.ndarray  # GRID, gradient energy / (mean + 16)
+    sharp: np.ndarray  # GRID, Laplacian energy / gradient energy
+
+
+def _cell_means(a: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    rows, cols = grid
+    return cv2.resize(a, (cols, rows), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def cell_stats(gray: np.ndarray, grid: tuple[int, int]) -> CellStats:
+    g = gray.astype(np.float32)
+    smooth = cv2.GaussianBlur(g, (0, 0), 1.0)
+    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
+    grad = cv2.magnitude(gx, gy)
+    lap = np.abs(cv2.Laplacian(g, cv2.CV_32F, ksize=1))
+    mean = _cell_means(g, grid)
+    grad_c = _cell_means(grad, grid)
+    lap_c = _cell_means(lap, grid)
+    return CellStats(mean=mean, tex=grad_c / (mean + 16.0), sharp=lap_c / (grad_c + 1.0))
+
+
+def cell_ncc(a: np.ndarray, b: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Zero-mean normalised cross-correlation per cell of two grey images of one size,
+    on a smoothed half-size copy (robust to sensor noise and compression)."""
+    size = (max(8, a.shape[1] // 2), max(8, a.shape[0] // 2))
+    x = cv2.GaussianBlur(cv2.resize(a, size, interpolation=cv2.INTER_AREA).astype(np.float32), (0, 0), 1.0)
+    y = cv2.GaussianBlur(cv2.resize(b, size, interpolation=cv2.INTER_AREA).astype(np.float32), (0, 0), 1.0)
+    mx, my = _cell_means(x, grid), _cell_means(y, grid)
+    exx = _cell_means(x * x, grid) - mx * mx
+    eyy = _cell_means(y * y, grid) - my * my
+    exy = _cell_means(x * y, grid) - mx * my
+    return exy / np.sqrt(np.maximum(exx, 1e-3) * np.maximum(eyy, 1e-3))
+
+
+@dataclass(frozen=True)
+class Health:
+    luma: float  # mean grey level
+    luma_std: float
+    blackout: bool
+    cover_fraction: float  # share of textured baseline cells that lost their structure
+    cover_bbox: tuple[float, float, float, float] | None  # x1, y1, x2, y2 as fractions of the frame
+    sharpness_ratio: float  # median over textured cells of sharpness / baseline sharpness
+    texture_ratio: float  # median over textured cells of texture / baseline texture
+    likeness: float  # median per-cell NCC with the baseline median
+    frame_diff: float | None  # mean absolute difference to the previous analysed frame
+    frozen: bool
+
+
+def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple[int, int]) -> Health:
+    """Health measurements of one analysed grey frame against a baseline profile."""
+    st = cell_stats(gray, grid)
+    textured = profile.tex_mean >= MIN_TEXTURE
+    if not textured.any():
+        textured = np.ones_like(textured)
+    tex_ratio = st.tex / np.maximum(profile.tex_mean, 1e-3)
+    ncc = cell_ncc(gray, profile.median, grid)
+    # allow for the cell's own natural variation: a cell that often loses texture (passing
+    # traffic) needs a deeper drop
+    tex_floor = np.maximum(COVER_TEX_RATIO * profile.tex_mean, profile.tex_mean - 4.0 * profile.tex_std)
+    tex_floor = np.minimum(tex_floor, 0.8 * profile.tex_mean)
+    lost = (st.tex < tex_floor) & (ncc < COVER_NCC) & textured
+    cover_fraction = float(lost.sum() / textured.sum())
+    bbox = None
+    if lost.any():
+        rows, cols = np.nonzero(lost)
+        gr, gc = grid
+        bbox = (float(cols.min() / gc), float(rows.min() / gr), float((cols.max() + 1) / gc), float((rows.max() + 1) / gr))
+    sharp_ratio = st.sharp / np.maximum(profile.sharp_mean, 1e-3)
+    luma = float(gray.mean())
+    luma_std = float(gray.std())
+    blackout = luma < BLACKOUT_LUMA and luma_std < BLACKOUT_STD
+    diff = None
+    frozen = False
+    if prev_gray is not None and prev_gray.shape == gray.shape:
+        d = cv2.absdiff(gray, prev_gray)
+        diff = float(d.mean())
+        changed = float(np.count_nonzero(d > 2)) / d.size
+        limit = min(FROZEN_MAX_DIFF, FROZEN_NOISE_SHARE * profile.noise) if profile.noise > 0 else 0.05
+        frozen = diff <= limit and changed < 0.001 and not blackout
+    return Health(
+        luma=luma,
+        luma_std=luma_std,
+        blackout=blackout,
+        cover_fraction=cover_fraction,
+        cover_bbox=bbox,
+        sharpness_ratio=float(np.median(sharp_ratio[textured])),
+        texture_ratio=float(np.median(tex_ratio[textured])),
+        likeness=float(np.median(ncc[textured])),
+        frame_diff=diff,
+        frozen=frozen,
+    )
