@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Mapping
 import cv2
 import numpy as np
 
-from cctv_guard.errors import BaselineError, ConfigError, SourceError
+from cctv_guard.errors import BaselineError, ConfigError
 
 FORMAT = "cctv-guard/baseline"
 VERSION = 1
@@ -261,29 +261,6 @@ def check_fits(baseline: Baseline, frame_size: tuple[int, int]) -> None:
         )
 
 
-def parse_zone(text: str) -> tuple[str, tuple[tuple[float, float], ...]]:
-    """``name=x1,y1;x2,y2;x3,y3`` (original pixel coordinates) -> (name, points)."""
-    name, sep, rest = text.partition("=")
-    name = name.strip()
-    if not sep or not name:
-        raise ConfigError(f"zone must look like name=x1,y1;x2,y2;x3,y3, got {text!r}")
-    pts = []
-    for item in rest.split(";"):
-        item = item.strip()
-        if not item:
-            continue
-        xy = item.split(",")
-        try:
-            if len(xy) != 2:
-                raise ValueError
-            pts.append((float(xy[0]), float(xy[1])))
-        except ValueError:
-            raise ConfigError(f"zone {name!r}: expected a point 'x,y', got {item!r}") from None
-    if len(pts) < 3:
-        raise ConfigError(f"zone {name!r} needs at least 3 points, got {len(pts)}")
-    return name, tuple(pts)
-
-
 def _check_polygon(name, points, frame_size) -> tuple[tuple[float, float], ...]:
     from shapely.geometry import Polygon
 
@@ -409,7 +386,6 @@ __all__ = [
     "BaselineError",
     "GRID",
     "Profile",
-    "SourceError",
     "add_profile",
     "analysis_gray",
     "analysis_size",
@@ -419,7 +395,6 @@ __all__ = [
     "colourfulness",
     "from_bytes",
     "load_baseline",
-    "parse_zone",
     "save_baseline",
     "to_bytes",
 ]

@@ -126,7 +126,8 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
         + ("" if h.cover_bbox is None else f" (region x {h.cover_bbox[0]:.2f}-{h.cover_bbox[2]:.2f}, y {h.cover_bbox[1]:.2f}-{h.cover_bbox[3]:.2f} of the frame)"),
     )
     if h.cover_fraction >= FULL_COVER:
-        obs.update({k: None for k in image_kinds if k != "covered"})
+        # a flat cover does not change either: 'frozen' would only restate 'covered'
+        obs.update({k: None for k in image_kinds + ("frozen",) if k != "covered"})
         return FrameAnalysis(t, prof.name, h, reg, mot, obs, False), gray
 
     obs["defocused"] = Observation(

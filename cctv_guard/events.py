@@ -102,7 +102,8 @@ class EventTracker:
         self.config = config or EventConfig()
         self._tracks: dict[str, _Track] = {}
         self._done: list[Event] = []
-        self.opened: list[Event] = []
+        self.opened: list[Event] = []  # in order of confirmation (end_s None)
+        self.closed: list[Event] = []  # in order of closing
         self.closed: list[Event] = []  # events closed by the machine, in closing order (live use)
 
     def update(self, t: float, interval: float, observations: Mapping[str, Observation | None]) -> None:
@@ -160,7 +161,10 @@ class EventTracker:
         return Event(kind, ARTICLES[kind], float(ev["start_s"]), end_s, float(ev["confirmed_s"]), confidence, dict(peak.details), evidence)
 
     def _close(self, kind: str, tr: _Track, end_s: float | None) -> None:
-        self._done.append(self._event(kind, tr, end_s))
+        ev = self._event(kind, tr, end_s)
+        self._done.append(ev)
+        if end_s is not None:
+            self.closed.append(ev)
         self.closed.append(self._done[-1])
         self._tracks[kind] = _Track()
 
