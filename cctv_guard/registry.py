@@ -1128,7 +1128,8 @@ def _connect_sqlite(path: Path) -> _Dialect:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         conn.execute("PRAGMA synchronous = NORMAL" if str(mode).lower() == "wal" else "PRAGMA synchronous = FULL")
     except sqlite3.Error as exc:
-        raise RegistryError(f"cannot open the registry {path}: {exc}") from None
+        hint = " (is it a cctv-guard registry?)" if "not a database" in str(exc) else ""
+        raise RegistryError(f"cannot open the registry {path}: {exc}{hint}") from None
     return _Dialect(conn)
 
 
