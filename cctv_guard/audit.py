@@ -363,21 +363,19 @@ def _drain(pool: ProcessPoolExecutor, queue: deque, work: Work, on_done: OnDone,
             return lost
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for fut in done:
-            it = pending.pop(fut)
-            try:
-                rec, wall = fut.result()
-            except BrokenProcessPool:
-                lost.append(it)
-                continue
-            on_done(rec, wall)
+            _collect(fut, pending.pop(fut), on_done, lost)
     for fut, it in pending.items():  # the pool is broken: the rest end at once, some with results
-        try:
-            rec, wall = fut.result()
-        except BrokenProcessPool:
-            lost.append(it)
-            continue
-        on_done(rec, wall)
+        _collect(fut, it, on_done, lost)
     return lost
+
+
+def _collect(fut, it: WorkItem, on_done: OnDone, lost: list[WorkItem]) -> None:
+    try:
+        rec, wall = fut.result()
+    except BrokenProcessPool:
+        lost.append(it)
+        return
+    on_done(rec, wall)
 
 
 def run_local(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, workers: int | None = None,
