@@ -104,7 +104,6 @@ class EventTracker:
         self._done: list[Event] = []
         self.opened: list[Event] = []  # in order of confirmation (end_s None)
         self.closed: list[Event] = []  # in order of closing
-        self.closed: list[Event] = []  # events closed by the machine, in closing order (live use)
 
     def update(self, t: float, interval: float, observations: Mapping[str, Observation | None]) -> None:
         for kind, obs in observations.items():
@@ -165,7 +164,6 @@ class EventTracker:
         self._done.append(ev)
         if end_s is not None:
             self.closed.append(ev)
-        self.closed.append(self._done[-1])
         self._tracks[kind] = _Track()
 
     def add(self, event: Event) -> None:
