@@ -426,7 +426,8 @@ def draw_event_frame(image: ImageLike, event: Mapping[str, Any], *,
             _poly(img, mapped, RED, fill=0.12)
             inside = (mapped[:, 0] >= 0) & (mapped[:, 0] <= w) & (mapped[:, 1] >= 0) & (mapped[:, 1] <= h)
             if inside.any():  # a zoomed-in camera's old view lies wholly outside the frame
-                _label(img, "baseline view", tuple(mapped[inside][0].astype(int) + 6), RED)
+                x0, y0 = np.clip(mapped.min(axis=0), 0, [w, h]).astype(int)
+                _label(img, "baseline view", (x0 + 6, y0 + 44), RED)
         for name, pts in zones.items():
             z = cv2.perspectiveTransform(np.asarray(pts, np.float64).reshape(-1, 1, 2), M).reshape(-1, 2) * k
             if np.all(np.isfinite(z)):
