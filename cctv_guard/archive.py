@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cctv_guard import __version__
 from cctv_guard.errors import ArchiveError, ConfigError
-from cctv_guard.signing import SigningKey, atomic_writer, canonical_json, fsync_dir, sha256_hex, verify_signature
+from cctv_guard.signing import SigningKey, atomic_writer, canonical_json, sha256_hex, verify_signature
 
 SEAL_DIR = ".cctv-guard"
 SCAN_SCHEMA = "cctv-guard/archive-scan@1"
@@ -943,6 +943,15 @@ class SealResult:
     problems: tuple[Problem, ...]
 
 
+def _remove_stale_temps(out_dir: Path, older_than_s: float = 3600.0) -> None:
+    """Temp manifests left by a crashed seal. A running seal rewrites its temp file constantly,
+    so one untouched for an hour is dead."""
+    for p in Path(out_dir).glob(".seal-*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - p.stat().st_mtime > older_than_s:
+                p.unlink()
+
+
 def _utc_stamp(now: datetime) -> str:
     return now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S_%fZ")
 
@@ -971,6 +980,7 @@ def seal_archive(
     now = now or datetime.now(timezone.utc)
     jobs = jobs if jobs is not None else min(4, os.cpu_count() or 1)
     previous = latest_seal(out_dir)
+    _remove_stale_temps(out_dir)
     reader = SealReader(previous, [key.public_hex]) if previous is not None else None
     header = SealHeader.model_validate(
         {

@@ -176,6 +176,8 @@ def _connect(home: Path, create: bool) -> Iterator[sqlite3.Connection]:
         if create:
             conn.executescript(_SCHEMA_SQL)
         yield conn
+    except sqlite3.ProgrammingError:
+        raise
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"the access ledger {path} is unreadable: {exc}") from None
     finally:
@@ -194,6 +196,9 @@ def record_access(home: Path, request: AccessRequest, key: SigningKey, *, now: d
             last = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
             head = conn.execute("SELECT seq, hash, public_key, signature FROM head WHERE id = 1").fetchone()
             problem = _head_problem(last, head, key.public_hex)
+            if problem is None:
+                broken = _file_head_problem(home, conn, last[0] if last else 0)
+                problem = broken[1] if broken else None
             if problem is not None:
                 raise ArchiveError(f"the access ledger failed its integrity check ({problem}); nothing was recorded — run 'cctv-guard ledger verify'")
             seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
@@ -256,7 +261,7 @@ def _rows(conn: sqlite3.Connection, camera: str | None = None) -> Iterator[Ledge
     args: tuple = ()
     if camera is not None:
         sql, args = sql + " WHERE camera = ?", (camera,)
-    for row in conn.execute(sql + " ORDER BY seq"):
+    for row in conn.execute(sql + " ORDER BY seq", args):
         yield LedgerEntry(*row)
 
 
@@ -290,16 +295,16 @@ def verify_ledger(home: Path, *, trusted_key: str | None = None) -> LedgerCheck:
                 seen[e.hash] = e.seq
             expected, prev, last = e.seq + 1, e.hash, (e.seq, e.hash)
         head = conn.execute("SELECT seq, hash, public_key, signature FROM head WHERE id = 1").fetchone()
-    trusted = None
-    if head is not None and trusted_key is not None:
-        trusted = head[2] == trusted_key
-    if broken is None:
-        broken = _check_heads(home, last, head, trusted, seen)
+        trusted = None
+        if head is not None and trusted_key is not None:
+            trusted = head[2] == trusted_key
+        if broken is None:
+            broken = _check_head(last, head, trusted) or _file_head_problem(home, conn, last[0] if last else 0)
     return LedgerCheck(n, broken is None, broken[0] if broken else None, broken[1] if broken else None,
                        head[0] if head else None, trusted)
 
 
-def _check_heads(home: Path, last, head, trusted: bool | None, seq_of: dict[str, int]) -> tuple[int, str] | None:
+def _check_head(last, head, trusted: bool | None) -> tuple[int, str] | None:
     last_seq = last[0] if last else 0
     if head is None:
         if last is not None:
@@ -316,6 +321,13 @@ def _check_heads(home: Path, last, head, trusted: bool | None, seq_of: dict[str,
             return (seq + 1, f"entries {seq + 1}..{last_seq} were appended without a signed head")
         if h != last[1]:
             return (seq, f"entry {seq} differs from the signed head")
+    return None
+
+
+def _file_head_problem(home: Path, conn: sqlite3.Connection, last_seq: int) -> tuple[int, str] | None:
+    """Compare the database with the signed checkpoint file, which catches a database swapped
+    for an older copy. The file may lag the database by one entry (a crash between the commit
+    and the file write), but it may never be ahead of it or disagree with it."""
     file_head = _read_head_file(home)
     if file_head is None:  # a crash right after the very first record, or a home from elsewhere
         return None
@@ -326,7 +338,8 @@ def _check_heads(home: Path, last, head, trusted: bool | None, seq_of: dict[str,
         return (last_seq, f"{HEAD_FILE}'s signature does not match")
     if fseq > last_seq:
         return (last_seq + 1, f"the ledger was rolled back: {HEAD_FILE} records entry {fseq} but the database ends at {last_seq}")
-    if seq_of.get(fh) != fseq:  # the file may lag the database by one entry after a crash, never differ
+    row = conn.execute("SELECT hash FROM entries WHERE seq = ?", (fseq,)).fetchone()
+    if row is None or row[0] != fh:
         return (fseq, f"entry {fseq} differs from the checkpoint in {HEAD_FILE}")
     return None
 
