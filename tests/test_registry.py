@@ -259,6 +259,16 @@ class CrudSuite:
         with pytest.raises(RegistryError, match="appears twice"):
             reg.import_cameras([rows[0] | {"id": "D"}, rows[1] | {"id": "D"}])
 
+    def test_import_rolls_back_on_a_database_error(self, reg, monkeypatch) -> None:
+        """A conflict the pre-check cannot see (another process inserted the id meanwhile)
+        fails inside the transaction, half way through the batch: nothing stays."""
+        rows = [{"id": f"P{i:04d}", "name": f"cam {i}", "lat": 36.0, "lon": 103.8, "category": "street"} for i in range(3000)]
+        reg.add_camera({**rows[2500], "name": "inserted meanwhile"})
+        monkeypatch.setattr(reg, "_existing_ids", lambda ids: set())
+        with pytest.raises(RegistryError, match="importing cameras failed"):
+            reg.import_cameras(rows)
+        assert reg.count() == 1 and reg.get_camera("P2500").name == "inserted meanwhile"
+
     def test_import_reports_every_bad_row(self, reg) -> None:
         rows = [{"id": "A", "name": "a", "lat": "x", "lon": "1", "category": "street"},
                 {"id": "B", "name": "b", "lat": "1", "lon": "1", "category": "mall", "source": f"rtsp://u:{SECRET}@h"}]
