@@ -183,8 +183,10 @@ def image_times(paths: Sequence[Path], interval_s: float = DEFAULT_IMAGE_INTERVA
 class Source:
     """An opened source. Use as a context manager; iterate `frames()` once or more (files)."""
 
-    def __init__(self, uri: str, kind: SourceKind, info: SourceInfo, *, timeout_s: float, image_paths: list[Path] | None = None):
+    def __init__(self, uri: str, kind: SourceKind, info: SourceInfo, *, timeout_s: float, image_paths: list[Path] | None = None,
+                 rtsp_transport: str = "tcp"):
         self._uri = uri
+        self._transport = rtsp_transport
         self.kind = kind
         self.info = info
         self._timeout_s = timeout_s
@@ -221,10 +223,13 @@ class Source:
         start: float | None = None,
         end: float | None = None,
         max_width: int | None = None,
+        sample_clock: Literal["pts", "wall"] = "pts",
     ) -> Iterator[Frame]:
         """Frames in time order. `every` samples one frame per that many seconds; `keyframes_only`
         decodes only keyframes (images count as keyframes); [start, end) bounds in seconds;
-        `max_width` downscales (keeping aspect) while converting, which is cheap."""
+        `max_width` downscales (keeping aspect) while converting, which is cheap.
+        `sample_clock="wall"` spaces samples by arrival time instead of stream time: for live
+        streams whose time stamps are synthetic (HTTP MJPEG gets a made-up 25 fps)."""
         if every is not None and every <= 0:
             raise SourceError(f"--every must be positive seconds, got {every}")
         if start is not None and end is not None and end <= start:
@@ -235,7 +240,7 @@ class Source:
         if self.kind in ("image", "images"):
             yield from self._image_frames(sampler, start, end, max_width)
         else:
-            yield from self._video_frames(sampler, keyframes_only, start, end, max_width)
+            yield from self._video_frames(sampler, keyframes_only, start, end, max_width, sample_clock == "wall")
 
     # images
     def _image_frames(self, sampler: "_Sampler", start, end, max_width) -> Iterator[Frame]:
@@ -267,10 +272,10 @@ class Source:
         self._opened_once = True
         if self._container is not None:
             self._container.close()
-        self._container = _av_open(self._uri, self.kind, self._timeout_s)
+        self._container = _av_open(self._uri, self.kind, self._timeout_s, self._transport)
         return self._container
 
-    def _video_frames(self, sampler: "_Sampler", keyframes_only, start, end, max_width) -> Iterator[Frame]:
+    def _video_frames(self, sampler: "_Sampler", keyframes_only, start, end, max_width, wall_clock=False) -> Iterator[Frame]:
         import av
 
         container = self._open_container()
@@ -316,7 +321,7 @@ class Source:
                         continue
                     if end is not None and t >= end - 1e-6:
                         return
-                    if not sampler.take(t):
+                    if not sampler.take(time.monotonic() if wall_clock else t):
                         continue
                     try:
                         img = _frame_to_bgr(frame, max_width)
@@ -403,20 +408,23 @@ def _stream_origin(container, stream) -> float:
     return 0.0
 
 
-def _av_open(uri: str, kind: SourceKind, timeout_s: float):
+def _av_open(uri: str, kind: SourceKind, timeout_s: float, transport: str = "tcp"):
     import av
 
     shown = redact(uri)
     options = {}
+    fmt = None
     if kind == "stream":
         if uri.lower().startswith(("rtsp://", "rtsps://")):
-            options["rtsp_transport"] = "tcp"
+            options["rtsp_transport"] = transport
+        if uri.startswith("/dev/video"):
+            fmt = "v4l2"  # a local capture device
         timeout = (timeout_s, timeout_s)
     else:
         timeout = None
     began = time.monotonic()
     try:
-        container = av.open(uri, mode="r", options=options, timeout=timeout)
+        container = av.open(uri, mode="r", format=fmt, options=options, timeout=timeout)
     except av.error.FileNotFoundError:
         raise SourceError(f"no such file: {shown}") from None
     except (av.error.ExitError, av.error.InvalidDataError) if kind == "stream" else av.error.ExitError:
@@ -441,12 +449,12 @@ def _one_line(text: str) -> str:
     return text[:200]
 
 
-def _probe_video(uri: str, kind: SourceKind, timeout_s: float, *, keep: bool = False):
+def _probe_video(uri: str, kind: SourceKind, timeout_s: float, *, keep: bool = False, transport: str = "tcp"):
     """SourceInfo of a video or stream; with `keep`, also the still-open container (a live
     stream is not opened twice: each opening costs a handshake and restarts some servers)."""
     import av
 
-    container = _av_open(uri, kind, timeout_s)
+    container = _av_open(uri, kind, timeout_s, transport)
     kept = probe_decoded = False
     try:
         stream = container.streams.video[0]
@@ -503,16 +511,19 @@ def _has_decodable_frame(uri: str, kind: SourceKind, timeout_s: float) -> bool:
         container.close()
 
 
-def open_source(uri: str | os.PathLike, *, timeout_s: float = 10.0) -> Source:
-    """Open a video file, image folder, single image or stream URL.
+def open_source(uri: str | os.PathLike, *, timeout_s: float = 10.0, rtsp_transport: str = "tcp") -> Source:
+    """Open a video file, image folder, single image, stream URL (RTSP over `rtsp_transport`
+    "tcp" or "udp", HTTP MJPEG/HLS, RTMP...) or local capture device (/dev/videoN).
 
     Raises SourceError (one line) when it cannot be opened or holds nothing to analyse."""
     text = str(uri)
     if not text.strip():
         raise SourceError("empty source path")
-    if is_stream_uri(text):
-        info, container = _probe_video(text, "stream", timeout_s, keep=True)
-        source = Source(text, "stream", info, timeout_s=timeout_s)
+    if rtsp_transport not in ("tcp", "udp"):
+        raise SourceError(f"RTSP transport must be tcp or udp, not {rtsp_transport!r}")
+    if is_stream_uri(text) or text.startswith("/dev/video"):
+        info, container = _probe_video(text, "stream", timeout_s, keep=True, transport=rtsp_transport)
+        source = Source(text, "stream", info, timeout_s=timeout_s, rtsp_transport=rtsp_transport)
         source._container = container
         return source
     path = Path(text)

@@ -23,13 +23,13 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cctv_guard.atomic import write_atomic
 from cctv_guard.alerts import Dispatcher, JsonlSink, MqttSink, Sink, Spool, WebhookSink, backoff_delay, make_alert
-from cctv_guard.baseline import Baseline, load_baseline
+from cctv_guard.baseline import FETCH_WIDTH, Baseline, load_baseline
 from cctv_guard.errors import CctvGuardError, ConfigError
 from cctv_guard.events import ARTICLES
 from cctv_guard.live import LiveChecker
@@ -50,6 +50,7 @@ class CameraConf(_Strict):
     url: str = Field(min_length=1)
     baseline: Path
     analysis_fps: float | None = Field(None, gt=0, le=30)
+    rtsp_transport: Literal["tcp", "udp"] = "tcp"
 
 
 class WebhookConf(_Strict):
@@ -292,7 +293,7 @@ class CameraWorker(threading.Thread):
         checker = LiveChecker(self.baseline)
         while not self.stop.is_set():
             try:
-                src = open_source(self.conf.url, timeout_s=self.edge.stall_timeout_s)
+                src = open_source(self.conf.url, timeout_s=self.edge.stall_timeout_s, rtsp_transport=self.conf.rtsp_transport)
             except CctvGuardError as exc:
                 self.metrics.connected = False
                 log.error("camera %s: %s", self.conf.id, redact_text(str(exc)))
@@ -306,7 +307,7 @@ class CameraWorker(threading.Thread):
             checker.reset_continuity()
             try:
                 with src:
-                    for frame in src.frames(every=1.0 / fps):
+                    for frame in src.frames(every=1.0 / fps, sample_clock="wall", max_width=FETCH_WIDTH):
                         now = self.clock()
                         attempt = 0
                         if "signal_lost" in self.state.events:

@@ -268,3 +268,39 @@ def test_real_dev_clip_decodes_fully(shared_data):
         frames = list(src.frames(every=1.0, max_width=640))
     assert [round(f.t) for f in frames] == [0, 1, 2, 3, 4, 5, 6, 7]
     assert frames[0].image.shape == (360, 640, 3)
+
+
+class _MjpegHandler(__import__("http.server").server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+        self.end_headers()
+        try:
+            for i in range(60):
+                ok, buf = cv2.imencode(".jpg", numbered_frame(i))
+                self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(buf) + buf.tobytes() + b"\r\n")
+                time.sleep(0.1)  # a real 10 fps camera
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+def test_http_mjpeg_stream_sampled_by_wall_clock():
+    from http.server import ThreadingHTTPServer
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _MjpegHandler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        with open_source(f"http://127.0.0.1:{srv.server_address[1]}/video.mjpg", timeout_s=5) as src:
+            assert (src.info.kind, src.info.codec, src.info.width) == ("stream", "mjpeg", 160)
+            arrivals = []
+            for f in src.frames(every=0.5, sample_clock="wall"):
+                arrivals.append(time.monotonic())
+                if len(arrivals) == 4:
+                    break
+    finally:
+        srv.shutdown()
+    gaps = np.diff(arrivals)
+    assert np.all(gaps > 0.3) and np.all(gaps < 0.8)  # one frame per half second of real time
