@@ -776,7 +776,7 @@ def _emit_json(doc: dict, dest: str) -> None:
     """Write a JSON document to stdout ('-') or atomically to a file."""
     import json as _json
 
-    from cctv_guard.signing import atomic_writer
+    from cctv_guard.atomic import write_atomic
 
     text = _json.dumps(doc, ensure_ascii=False, indent=2)
     if dest == "-":
@@ -784,8 +784,7 @@ def _emit_json(doc: dict, dest: str) -> None:
         sys.stdout.flush()
         return
     try:
-        with atomic_writer(Path(dest)) as fh:
-            fh.write(text + "\n")
+        write_atomic(Path(dest), text + "\n")
     except OSError as exc:
         raise fail(f"cannot write {dest}: {exc.strerror or exc}") from None
 
