@@ -204,9 +204,13 @@ def _default_cooccurrence() -> tuple[Cooccurrence, ...]:
 
 
 class FusionConfig(_Strict):
-    midpoint: float = 2.0  # fused evidence at which confidence is 0.5
-    slope: float = Field(1.2, gt=0)  # logistic slope (calibrated)
-    threshold: float = Field(0.5, gt=0.0, lt=1.0)  # confidence at which a family is a finding
+    # confidence = logistic(slope × (evidence − midpoint)): fitted on the dev scenes with
+    # scripts/eval_privacy.py --fit (ridge-regularised; the dev set is separable, see docs/privacy.md)
+    midpoint: float = 1.7
+    slope: float = Field(1.9, gt=0)
+    # confidence at which a family becomes a finding; 0.64 puts the decision at evidence 2.0:
+    # one strong cue at a middling score (a toilet detected at 0.45, a bed at 0.5), never a weak one
+    threshold: float = Field(0.64, gt=0.0, lt=1.0)
     frame_decay: float = Field(0.5, ge=0.0, lt=1.0)  # weight of the k-th best frame: decay**k
     dormitory_min_beds: int = Field(3, ge=2)  # this many beds in one frame: dormitory, not hotel room
     cooccurrence: tuple[Cooccurrence, ...] = Field(default_factory=_default_cooccurrence)

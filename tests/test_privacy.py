@@ -1,0 +1,320 @@
+"""Art. 9 fusion, masks, view quality and config with fabricated cues; then the real models on
+bundled samples, synthetic signs and (when present) the shared dev scenes."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+
+from cctv_guard import privacy as P
+from cctv_guard.errors import ConfigError
+
+CFG = P.PrivacyConfig()
+GOOD = P.ViewQuality(120.0, 50.0, 300.0, True, None)
+
+
+def cue(name: str, score: float, box=(10.0, 10.0, 60.0, 60.0), cfg: P.PrivacyConfig = CFG) -> P.Cue:
+    """A cue as the models would produce it, weights from the config's tables."""
+    source, label = name.split(":", 1)
+    if source == "ocr":
+        (hit,) = [h for h in __import__("cctv_guard.lexicon").lexicon.match_text(label)][:1]
+        return P.Cue(name, hit.zone, score, hit.weight, box, hit.weak)
+    rules = cfg.detector_rules() if source == "detector" else cfg.classifier_rules()
+    r = rules[label]
+    return P.Cue(name, r.zone, score, r.weight, None if source == "classifier" else box, r.weak)
+
+
+def frame(*cues: P.Cue, index: int = 0, quality: P.ViewQuality = GOOD) -> P.FrameCues:
+    return P.FrameCues(index, float(index), 640, 480, tuple(cues), (), quality, False)
+
+
+# --- fusion tables ------------------------------------------------------------------------------
+
+FUSION_CASES = [
+    # cues, expected (article, zone) or None when nothing is found
+    ([("detector:toilet", 0.9)], ("9(3)", "restroom")),
+    ([("detector:toilet", 0.3)], None),  # below the rule's minimum score
+    ([("detector:sink", 0.95)], None),  # a sink alone is weak: kitchens have sinks
+    ([("detector:sink", 0.9), ("detector:toilet", 0.4)], ("9(3)", "restroom")),  # co-occurrence
+    ([("classifier:toilet seat", 0.9)], ("9(3)", "restroom")),
+    ([("classifier:bathtub", 0.6), ("classifier:shower curtain", 0.2)], ("9(3)", "bathroom")),
+    ([("classifier:soap dispenser", 0.9)], None),  # weak
+    ([("detector:bed", 0.8)], ("9(1)", "hotel_room")),
+    ([("detector:bed", 0.4)], None),
+    ([("detector:bed", 0.4), ("classifier:pillow", 0.2), ("classifier:quilt", 0.2)], ("9(1)", "hotel_room")),
+    ([("classifier:cash machine", 0.7)], ("9(4)", "atm_pinpad")),
+    ([("ocr:卫生间", 0.95)], ("9(3)", "restroom")),
+    ([("ocr:男", 0.99)], None),  # a lone gender sign is not a finding
+    ([("ocr:男", 0.99), ("detector:toilet", 0.4)], ("9(3)", "restroom")),
+    ([("ocr:更衣室", 0.9)], ("9(3)", "changing_room")),
+    ([("ocr:哺乳室", 0.9)], ("9(3)", "nursing_room")),
+    ([("ocr:宿舍", 0.9)], ("9(2)", "dormitory")),
+    ([("ocr:包房", 0.9)], ("9(1)", "private_room")),
+    ([("ocr:投票箱", 0.9)], ("9(5)", "ballot")),
+    ([("ocr:ATM", 0.9)], ("9(4)", "atm_pinpad")),
+    ([("ocr:柜台", 0.9)], ("9(4)", "bank_counter")),  # 3.0 × 0.9 clears 2.0
+    ([("ocr:Room 12", 0.99)], None),  # weak
+    ([("classifier:studio couch", 0.1)], None),
+]
+
+
+@pytest.mark.parametrize("cues, expected", FUSION_CASES)
+def test_fusion_table(cues, expected):
+    findings = P.fuse_frames([frame(*(cue(n, s) for n, s in cues))])
+    if expected is None:
+        assert findings == []
+    else:
+        assert findings, f"nothing found for {cues}"
+        assert (findings[0].article, findings[0].zone) == expected
+        assert 0.0 < findings[0].confidence <= 1.0
+        assert {c.cue for c in findings[0].cues} <= {n for n, _ in cues}
+
+
+def test_more_agreeing_cues_raise_confidence():
+    one = P.fuse_frames([frame(cue("detector:toilet", 0.6))])[0].confidence
+    two = P.fuse_frames([frame(cue("detector:toilet", 0.6), cue("classifier:toilet seat", 0.5))])[0].confidence
+    three = P.fuse_frames([frame(cue("detector:toilet", 0.6), cue("classifier:toilet seat", 0.5),
+                                 cue("detector:sink", 0.7))])[0].confidence
+    assert one < two < three
+
+
+def test_toilet_and_bathtub_give_one_sanitary_finding_named_by_the_stronger_zone():
+    findings = P.fuse_frames([frame(cue("detector:toilet", 0.5), cue("classifier:bathtub", 0.8))])
+    assert len(findings) == 1
+    assert findings[0].zone == "bathroom" and findings[0].article == "9(3)"
+
+
+def test_separate_families_give_separate_findings():
+    findings = P.fuse_frames([frame(cue("detector:toilet", 0.9), cue("detector:bed", 0.9))])
+    assert sorted(f.zone for f in findings) == ["hotel_room", "restroom"]
+
+
+def test_many_beds_mean_dormitory():
+    beds = [cue("detector:bed", 0.8, box=(i * 100.0, 10.0, i * 100.0 + 90, 80.0)) for i in range(3)]
+    assert P.fuse_frames([frame(*beds)])[0].zone == "dormitory"
+    assert P.fuse_frames([frame(*beds[:2])])[0].zone == "hotel_room"
+    f = P.fuse_frames([frame(*beds)])[0]
+    assert f.article == "9(2)"
+
+
+def test_the_same_label_twice_counts_once():
+    a = P.fuse_frame([cue("detector:toilet", 0.8)])["sanitary"].evidence
+    b = P.fuse_frame([cue("detector:toilet", 0.8), cue("detector:toilet", 0.5, box=(100, 100, 150, 150))])["sanitary"].evidence
+    assert a == pytest.approx(b)
+
+
+def test_confidence_is_the_configured_logistic():
+    f = CFG.fusion
+    assert P.confidence(f.midpoint) == pytest.approx(0.5)
+    e = f.midpoint + 1.0
+    assert P.confidence(e) == pytest.approx(1 / (1 + math.exp(-f.slope)))
+
+
+# --- across frames ------------------------------------------------------------------------------
+
+
+def test_one_weak_cue_in_one_frame_of_many_is_not_a_finding():
+    frames = [frame(index=i) for i in range(20)]
+    frames[7] = frame(cue("detector:toilet", 0.36), index=7)
+    assert P.fuse_frames(frames) == []
+
+
+def test_a_repeated_moderate_cue_accumulates_into_a_finding():
+    single = [frame(cue("detector:toilet", 0.4), index=0)]
+    assert P.fuse_frames(single) == []
+    repeated = [frame(cue("detector:toilet", 0.4), index=i) for i in range(4)]
+    (f,) = P.fuse_frames(repeated)
+    assert f.zone == "restroom"
+
+
+def test_accumulation_is_bounded_by_the_decay():
+    d = CFG.fusion.frame_decay
+    many = [frame(cue("detector:toilet", 0.5), index=i) for i in range(200)]
+    (f,) = P.fuse_frames(many)
+    assert f.evidence <= 4.5 * 0.5 / (1 - d) + 1e-6
+
+
+def test_finding_points_at_its_best_frame_and_best_sightings():
+    frames = [frame(cue("detector:toilet", 0.5), index=0), frame(cue("detector:toilet", 0.9), cue("detector:sink", 0.6), index=5)]
+    (f,) = P.fuse_frames(frames)
+    assert f.frame_index == 5 and f.t == 5.0
+    assert [c.cue for c in f.cues][0] == "detector:toilet"
+    assert f.cues[0].score == pytest.approx(0.9)
+
+
+def test_finding_json_matches_the_contract():
+    (f,) = P.fuse_frames([frame(cue("detector:toilet", 0.9), cue("classifier:toilet seat", 0.5))])
+    doc = f.to_json()
+    assert set(doc) == {"kind", "article", "zone", "confidence", "cues"}
+    assert doc["kind"] == "privacy" and doc["article"] == "9(3)"
+    for c in doc["cues"]:
+        assert set(c) == {"cue", "score", "box"}
+        assert len(c["box"]) == 4  # classifier cues get the whole frame
+    assert {"cue": "classifier:toilet seat", "score": 0.5, "box": [0.0, 0.0, 640.0, 480.0]} in doc["cues"]
+
+
+# --- verdicts and view quality ------------------------------------------------------------------
+
+
+def test_verdicts():
+    dark = P.ViewQuality(5.0, 2.0, 0.1, False, "too dark")
+    assert P.verdict_of([], [frame()]) == ("clear", None)
+    assert P.verdict_of([], [frame(quality=dark)]) == ("inconclusive", "view too dark")
+    assert P.verdict_of([], [frame(quality=dark), frame()])[0] == "clear"
+    (f,) = P.fuse_frames([frame(cue("detector:toilet", 0.9))])
+    assert P.verdict_of([f], [frame(quality=dark)])[0] == "prohibited"
+    assert P.verdict_of([], [])[0] == "inconclusive"
+
+
+def _textured(h=240, w=320, seed=0) -> np.ndarray:
+    """A left-to-right ramp (large-scale contrast) with 8-px blocks of detail on top."""
+    rng = np.random.default_rng(seed)
+    blocks = cv2.resize(rng.integers(0, 80, (max(1, h // 8), max(1, w // 8), 3), dtype=np.uint8), (w, h),
+                        interpolation=cv2.INTER_NEAREST).astype(np.int32)
+    ramp = np.linspace(40, 180, w, dtype=np.float32)[None, :, None].astype(np.int32)
+    return np.clip(blocks + ramp, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda: _textured(), None),
+        (lambda: (_textured() * 0.08).astype(np.uint8), "too dark"),
+        (lambda: np.full((240, 320, 3), 128, np.uint8), "covered"),
+        (lambda: cv2.GaussianBlur(_textured(), (0, 0), 8), "blurred"),
+        (lambda: np.clip(_textured().astype(int) + 200, 0, 255).astype(np.uint8), "washed out"),
+        (lambda: _textured(16, 16), "too small"),
+    ],
+)
+def test_view_quality(make, reason):
+    q = P.view_quality(make(), CFG.quality)
+    assert q.reason == reason, q
+    assert q.judgeable == (reason is None)
+
+
+def test_view_quality_ignores_masked_pixels():
+    img = _textured()
+    img[:, :290] = 0  # a black panel over most of the view...
+    masked = np.zeros(img.shape[:2], bool)
+    masked[:, :290] = True  # ...that the operator masked out
+    assert P.view_quality(img, CFG.quality).reason == "too dark"
+    assert P.view_quality(img, CFG.quality, masked).judgeable
+
+
+# --- masks --------------------------------------------------------------------------------------
+
+SQUARE = ((0.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0))
+
+
+@pytest.mark.parametrize(
+    "box, inside",
+    [
+        ((10, 10, 50, 50), True),  # wholly inside
+        ((80, 80, 140, 140), False),  # centre outside, 400 of 3600 px² inside
+        ((200, 200, 260, 260), False),  # far away
+        ((60, 0, 180, 100), False),  # centre (120, 50) outside, a third inside
+        ((-20, -20, 40, 40), True),  # centre (10, 10) inside
+    ],
+)
+def test_in_masks_table(box, inside):
+    assert P.in_masks(box, [SQUARE]) == inside
+
+
+def test_in_masks_by_area_when_the_centre_is_outside():
+    # two masks with a 4-px gap: the box's centre (105, 50) lies in the gap, 106/110 of it is masked
+    right = ((104.0, 0.0), (200.0, 0.0), (200.0, 100.0), (104.0, 100.0))
+    assert P.in_masks((50, 0, 160, 100), [SQUARE, right])
+    assert not P.in_masks((50, 0, 160, 100), [right[:3]])  # a triangle covering less than half
+
+
+def test_masked_cues_do_not_count():
+    toilet = cue("detector:toilet", 0.95, box=(10, 10, 50, 50))
+    assert P.apply_masks([toilet], [SQUARE]) == []
+    assert P.apply_masks([toilet], [((200, 200), (300, 200), (300, 300))]) == [toilet]
+    whole = cue("classifier:toilet seat", 0.9)
+    assert P.apply_masks([whole], [SQUARE]) == [whole]
+
+
+def test_mask_image_greys_out_the_polygon():
+    img = np.zeros((120, 120, 3), np.uint8)
+    out = P.mask_image(img, [SQUARE])
+    assert (out[50, 50] == 114).all() and (out[110, 110] == 0).all()
+    assert (img == 0).all()  # the input is not modified
+
+
+# --- config -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"fusion": {"treshold": 0.5}}, "unknown key 'fusion.treshold'"),
+        ({"colour": 1}, "unknown key 'colour'"),
+        ({"fusion": {"threshold": 2}}, "fusion.threshold"),
+        ({"detector": {"toilet": {"zone": "loo", "weight": 3}}}, "unknown zone 'loo'"),
+        ({"detectors": [{"path": "m.onnx", "classes": {"urinal": "restrooms"}}]}, "detectors.0.classes"),
+        ({"detectors": [{"path": "m.onnx", "classes": {"urinal": "restroom"}, "extra": 1}]}, "unknown key 'detectors.0.extra'"),
+        ({"masks": [[[0, 0], [10, 10]]]}, "at least 3"),
+        ({"masks": [[[0, 0], [10, 10], [20, 20]]]}, "no area"),
+        ([1, 2], "expected a mapping"),
+    ],
+)
+def test_config_errors_name_the_key(data, message):
+    with pytest.raises(ConfigError) as ei:
+        P.parse_config(data, "privacy.yaml")
+    assert message in str(ei.value) and str(ei.value).startswith("privacy.yaml: ")
+    assert "\n" not in str(ei.value)
+
+
+def test_config_file_round_trip(tmp_path: Path):
+    (tmp_path / "privacy.yaml").write_text(
+        "fusion:\n  threshold: 0.8\n"
+        "detector:\n  sink: {zone: restroom, weight: 3.0, min_score: 0.5}\n"
+        "detectors:\n  - path: models/urinals.onnx\n    classes: {urinal: restroom, ballot_box: {zone: ballot, weight: 5}}\n"
+        "masks:\n  - [[0, 0], [100, 0], [100, 100]]\n",
+        encoding="utf-8",
+    )
+    cfg = P.load_config(tmp_path / "privacy.yaml")
+    assert cfg.fusion.threshold == 0.8
+    assert cfg.detector_rules()["sink"].weight == 3.0 and not cfg.detector_rules()["sink"].weak
+    assert cfg.detector_rules()["toilet"] == CFG.detector_rules()["toilet"]  # merged over the defaults
+    d = cfg.detectors[0]
+    assert d.path == tmp_path / "models/urinals.onnx"
+    assert d.rules()["urinal"].zone == "restroom" and d.rules()["ballot_box"].weight == 5
+    assert len(cfg.masks) == 1
+
+
+def test_config_file_problems(tmp_path: Path):
+    with pytest.raises(ConfigError, match="not found"):
+        P.load_config(tmp_path / "missing.yaml")
+    (tmp_path / "bad.yaml").write_text("fusion: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML at line"):
+        P.load_config(tmp_path / "bad.yaml")
+    (tmp_path / "empty.yaml").write_text("", encoding="utf-8")
+    assert P.load_config(tmp_path / "empty.yaml") == P.PrivacyConfig()
+
+
+def test_custom_detector_cues_use_the_yolo_prefix():
+    spec = P.CustomDetector(path=Path("x.onnx"), classes={"urinal": "restroom", "pen": {"zone": "ballot", "weight": 1.0}})
+    dets = [SimpleNamespace(label="urinal", score=0.8, box=(0, 0, 5, 5)), SimpleNamespace(label="chair", score=0.9, box=(0, 0, 5, 5)),
+            SimpleNamespace(label="urinal", score=0.2, box=(0, 0, 5, 5))]
+    got = P.cues_from_detections(dets, spec.rules(), prefix="yolo")
+    assert [(c.cue, c.zone, c.weight) for c in got] == [("yolo:urinal", "restroom", 4.0)]
+
+
+def test_ocr_cues_below_the_minimum_score_are_ignored():
+    lines = [SimpleNamespace(text="卫生间", score=0.9, box=(0, 0, 10, 10)), SimpleNamespace(text="更衣室", score=0.3, box=(0, 0, 10, 10))]
+    got = P.cues_from_text(lines, min_score=0.6)
+    assert [(c.cue, c.zone) for c in got] == [("ocr:卫生间", "restroom")]
+
+
+def test_change_detection_on_thumbnails():
+    a = _textured(seed=1)
+    assert P.view_changed(None, P._thumb(a), 6.0)
+    assert not P.view_changed(P._thumb(a), P._thumb(a.copy()), 6.0)
+    assert P.view_changed(P._thumb(a), P._thumb(_textured(seed=2)), 6.0)
