@@ -1064,11 +1064,14 @@ def ledger_show_cmd(
     if as_json:
         _emit_json(ledger.ledger_to_json(entries), "-")
         return
-    table = Table("#", "recorded (UTC)", "who", "unit", "purpose", "camera", "from", "to", "action", "copies",
-                  title="Access ledger (Art. 16(3))")
+    table = Table(title="Access ledger (Art. 16(3))")
+    for name in ("#", "recorded (UTC)", "who / unit", "purpose", "camera", "footage", "action"):
+        table.add_column(name, overflow="fold")  # never elide a name or a camera id
     for e in entries:
-        table.add_row(str(e.seq), e.recorded_at, *(escape(v) for v in (e.who, e.unit, e.purpose, e.camera, e.t_from, e.t_to, e.action)),
-                      str(e.copies))
+        table.add_row(
+            str(e.seq), e.recorded_at.replace("+00:00", "").replace("T", " "), f"{escape(e.who)}\n{escape(e.unit)}",
+            escape(e.purpose), escape(e.camera), f"{escape(e.t_from)}\n{escape(e.t_to)}", f"{e.action} ×{e.copies}",
+        )
     out.print(table)
 
 
