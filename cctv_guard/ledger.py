@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import sqlite3
 from dataclasses import asdict, dataclass
@@ -25,7 +26,8 @@ from typing import Iterator, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from cctv_guard.errors import ArchiveError, ConfigError
-from cctv_guard.signing import SigningKey, atomic_writer, canonical_json, sha256_hex, verify_signature
+from cctv_guard.atomic import write_atomic
+from cctv_guard.signing import SigningKey, canonical_json, sha256_hex, verify_signature
 
 DB_NAME = "ledger.db"
 HEAD_FILE = "ledger.head"
@@ -240,9 +242,8 @@ def _head_problem(last, head, public_hex: str) -> str | None:
 
 
 def _write_head_file(home: Path, seq: int, h: str, pub: str, sig: str) -> None:
-    with atomic_writer(Path(home) / HEAD_FILE) as fh:
-        json.dump({"schema": HEAD_SCHEMA, "seq": seq, "hash": h, "public_key": pub, "signature": sig}, fh)
-        fh.write("\n")
+    doc = {"schema": HEAD_SCHEMA, "seq": seq, "hash": h, "public_key": pub, "signature": sig}
+    write_atomic(Path(home) / HEAD_FILE, json.dumps(doc) + "\n")
 
 
 def _read_head_file(home: Path) -> dict | None:
@@ -357,10 +358,10 @@ def export_csv(home: Path, path: Path, *, camera: str | None = None) -> tuple[in
     check = verify_ledger(home)
     entries = list_entries(home, camera=camera)
     header = ["seq", "recorded_at_utc", "who", "unit", "purpose", "camera", "from", "to", "action", "copies", "prev_hash", "hash"]
-    with atomic_writer(Path(path), "w") as fh:
-        fh.write("\ufeff")
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(header)
-        for e in entries:
-            w.writerow([getattr(e, c) for c in COLUMNS])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for e in entries:
+        w.writerow([getattr(e, c) for c in COLUMNS])
+    write_atomic(Path(path), "\ufeff" + buf.getvalue())
     return len(entries), check

@@ -1,0 +1,156 @@
+"""`cctv-guard archive` and `cctv-guard ledger` through CliRunner and `python -m cctv_guard`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cctv_guard.cli import app
+
+from tests.test_archive import HOUR, PATTERN, T0, lay_out, make_mp4, six_hourly
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    h = tmp_path / "home"
+    monkeypatch.setenv("CCTV_GUARD_HOME", str(h))
+    return h
+
+
+@pytest.fixture(scope="module")
+def segment(tmp_path_factory) -> Path:
+    return make_mp4(tmp_path_factory.mktemp("seg") / "six.mp4", 6 * HOUR)
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), terminal_width=200)
+
+
+def test_scan_json_and_exit_codes(tmp_path, segment):
+    root = tmp_path / "nvr"
+    lay_out(root, "camA", six_hourly(31), segment)
+    r = invoke("archive", "scan", str(root), "--camera-pattern", PATTERN, "--json", "-")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["schema"] == "cctv-guard/archive-scan@1" and doc["verdict"] == "compliant"
+    assert doc["cameras"][0]["files"] == 31 * 4 and doc["cameras"][0]["kept_days"] == pytest.approx(31)
+
+    r = invoke("archive", "scan", str(root), "-p", PATTERN, "--min-days", "40", "--json", str(tmp_path / "s.json"))
+    assert r.exit_code == 1
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert [(f["kind"], f["article"]) for f in doc["findings"]] == [("retention_short", "16(8)")]
+    assert "retention_short" in r.output and "camA" in r.output
+
+    (root / "camA" / f"{T0 + timedelta(days=3):%Y%m%d}" / "120000.mp4").unlink()
+    r = invoke("archive", "scan", str(root), "-p", PATTERN, "--gap", "5m")
+    assert r.exit_code == 1 and "recording_gap" in r.output and "6h00m" in r.output
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["-p", "{camera}/{date}/*.mp4"], "needs a strftime format"),
+        (["-p", PATTERN, "--gap", "soon"], "--gap"),
+        (["-p", PATTERN, "--as-of", "tomorrow"], "--as-of"),
+        (["-p", PATTERN, "--min-days", "0"], "--min-days"),
+    ],
+)
+def test_scan_bad_input_is_exit_2_one_line(tmp_path, args, says):
+    r = invoke("archive", "scan", str(tmp_path), *args)
+    assert r.exit_code == 2 and says in r.output
+
+
+def test_seal_verify_cycle(tmp_path, home):
+    root = tmp_path / "nvr"
+    for i in range(6):
+        (root / "cam1").mkdir(parents=True, exist_ok=True)
+        (root / "cam1" / f"{i}.bin").write_bytes(os.urandom(1000 + i))
+    r = invoke("archive", "seal", str(root), "--json", "-")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["files"] == 6 and doc["hashed"] == 6 and Path(doc["seal"]).is_file()
+    assert (home / "keys" / "signing-ed25519.pem").stat().st_mode & 0o777 == 0o600
+
+    r = invoke("archive", "verify", str(root))
+    assert r.exit_code == 0 and "intact" in r.output and "trusted key" in r.output
+
+    (root / "cam1" / "2.bin").unlink()
+    (root / "cam1" / "3.bin").write_bytes(b"overwritten")
+    r = invoke("archive", "verify", str(root), "--json", str(tmp_path / "v.json"))
+    assert r.exit_code == 1
+    doc = json.loads((tmp_path / "v.json").read_text())
+    assert sorted((c["path"], c["kind"]) for c in doc["changes"]) == [("cam1/2.bin", "deleted"), ("cam1/3.bin", "altered")]
+    assert {f["kind"] for f in doc["findings"]} == {"footage_deleted", "footage_altered"}
+
+    r = invoke("archive", "seal", str(root), "--json", "-")
+    assert json.loads(r.stdout)["reused"] == 4
+    assert invoke("archive", "verify", str(root)).exit_code == 0
+    # someone else's home does not trust this seal
+    r = invoke("archive", "verify", str(root), "--home", str(tmp_path / "elsewhere"))
+    assert r.exit_code == 0 and "no trusted key" in r.output
+
+
+def test_verify_without_a_seal_is_exit_2(tmp_path, home):
+    (tmp_path / "a.bin").write_bytes(b"x")
+    r = invoke("archive", "verify", str(tmp_path))
+    assert r.exit_code == 2 and "no seal found" in r.output
+
+
+def test_ledger_cli(tmp_path, home):
+    base = ["--unit", "Chengguan PSB", "--purpose", "case 2026-118", "--from", "2026-11-20T08:00", "--to", "2026-11-20T09:00"]
+    r = invoke("ledger", "record", "--who", "Li Wei", "--camera", "GS-LZ-0012", *base, "--action", "export", "--copies", "1")
+    assert r.exit_code == 0, r.output
+    r = invoke("ledger", "record", "--who", "王芳", "--camera", "GS-LZ-0013", *base, "--action", "view", "--json", "-")
+    assert r.exit_code == 0 and json.loads(r.stdout)["seq"] == 2
+    r = invoke("ledger", "show", "--camera", "GS-LZ-0012", "--json")
+    entries = json.loads(r.stdout)["entries"]
+    assert [(e["seq"], e["who"], e["copies"]) for e in entries] == [(1, "Li Wei", 1)]
+    r = invoke("ledger", "show")
+    assert r.exit_code == 0 and "王芳" in r.output and "GS-LZ-0013" in r.output
+    r = invoke("ledger", "verify")
+    assert r.exit_code == 0 and "intact: 2 entries" in r.output
+    r = invoke("ledger", "export", "--csv", str(tmp_path / "l.csv"))
+    rows = list(csv.DictReader((tmp_path / "l.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert r.exit_code == 0 and [x["who"] for x in rows] == ["Li Wei", "王芳"]
+
+    r = invoke("ledger", "record", "--who", "x", "--camera", "c", *base, "--action", "steal")
+    assert r.exit_code == 2 and "--action" in r.output
+    import sqlite3
+
+    with sqlite3.connect(home / "ledger.db") as conn:
+        conn.execute("DROP TRIGGER entries_no_update")
+        conn.execute("UPDATE entries SET copies = 0 WHERE seq = 1")
+    r = invoke("ledger", "verify", "--json")
+    assert r.exit_code == 1
+    assert json.loads(r.stdout)["broken_seq"] == 1
+    assert invoke("ledger", "export", "--csv", str(tmp_path / "l2.csv")).exit_code == 1
+
+
+def test_exit_codes_through_python_m(tmp_path):
+    env = {**os.environ, "CCTV_GUARD_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "cctv_guard", *args], capture_output=True, text=True, env=env, timeout=120)
+
+    r = run("ledger", "verify")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "no access ledger" in r.stderr
+    r = run("archive", "scan", str(tmp_path), "-p", "{camera}/{date:%Y%m%d")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    (tmp_path / "nvr").mkdir()
+    (tmp_path / "nvr" / "f.bin").write_bytes(b"x")
+    assert run("archive", "seal", str(tmp_path / "nvr")).returncode == 0
+    assert run("archive", "verify", str(tmp_path / "nvr")).returncode == 0
+    (tmp_path / "nvr" / "f.bin").write_bytes(b"y")
+    r = run("archive", "verify", str(tmp_path / "nvr"))
+    assert r.returncode == 1 and "footage_altered" in r.stderr
