@@ -125,9 +125,10 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
         evidence=f"{100 * h.cover_fraction:.0f}% of the view lost its structure"
         + ("" if h.cover_bbox is None else f" (region x {h.cover_bbox[0]:.2f}-{h.cover_bbox[2]:.2f}, y {h.cover_bbox[1]:.2f}-{h.cover_bbox[3]:.2f} of the frame)"),
     )
+    if h.cover_fraction >= COVER_FRACTION[0]:
+        obs["frozen"] = None  # a cover does not change either: 'frozen' would only restate 'covered'
     if h.cover_fraction >= FULL_COVER:
-        # a flat cover does not change either: 'frozen' would only restate 'covered'
-        obs.update({k: None for k in image_kinds + ("frozen",) if k != "covered"})
+        obs.update({k: None for k in image_kinds if k != "covered"})
         return FrameAnalysis(t, prof.name, h, reg, mot, obs, False), gray
 
     obs["defocused"] = Observation(
