@@ -364,7 +364,9 @@ def kinds() -> tuple[str, ...]:
     return tuple(_load()[1].by_name)
 
 
-def _penalty_text(ref: str, lang: Lang) -> str:
+def quote(ref: str, lang: Lang) -> str:
+    """An article's full text, or a clause in context: the article heading, its opening
+    paragraph and the clause (``第九条　下列区域……：（三）浴室、更衣室、卫生间、哺乳室；``)."""
     node = resolve(ref)
     if isinstance(node, Clause):
         art = get(ref)
@@ -401,8 +403,8 @@ def for_kind(kind: str, article: str | None = None) -> Citation:
         duty_zh=duty.zh,
         duty_en=duty.en,
         penalty_article=k.penalty,
-        penalty_zh=_penalty_text(k.penalty, "zh"),
-        penalty_en=_penalty_text(k.penalty, "en"),
+        penalty_zh=quote(k.penalty, "zh"),
+        penalty_en=quote(k.penalty, "en"),
         related=tuple(k.related),
         summary=k.summary,
     )

@@ -256,3 +256,23 @@ def test_cli_unknown_article_exits_2_with_one_line():
 def test_cli_bad_lang_exits_2():
     r = runner.invoke(app, ["articles", "--lang", "fr"])
     assert r.exit_code == 2
+
+
+def test_quote_puts_a_clause_in_context():
+    assert articles.quote("19(2)", "zh").startswith("第十九条\u3000有下列行为之一的")
+    assert articles.quote("19(2)", "zh").endswith("（二）未按规定将公共安全视频信息系统摄像设备安装位置报所在地县级人民政府公安机关备案的。")
+    assert articles.quote("19(2)", "en").startswith("Article 19. In any of the following cases")
+    assert articles.quote("8", "en") == articles.get("8").text("en")
+
+
+def test_the_event_articles_of_the_tamper_core_match_the_catalogue():
+    events = pytest.importorskip("cctv_guard.events")
+    for kind, ref in events.ARTICLES.items():
+        assert articles.for_kind(kind).ref == ref, kind
+
+
+def test_the_privacy_zones_cite_article_9_clauses():
+    privacy = pytest.importorskip("cctv_guard.privacy")
+    for zone in privacy.ZONES:
+        ref = privacy.article_of(zone)
+        assert articles.for_kind("privacy", ref).clause == ref

@@ -80,7 +80,8 @@ def test_enrich_adds_camera_and_articles_and_redacts():
     assert by_ref["8"]["zh"] == articles.get("8").text("zh")
     assert by_ref["8"]["penalties"][0]["article"] == "19(1)"
     assert "1,000 yuan" in by_ref["8"]["penalties"][0]["en"]
-    assert by_ref["9(3)"]["zh"] == articles.clause("9(3)").zh
+    assert by_ref["9(3)"]["zh"] == articles.quote("9(3)", "zh")
+    assert by_ref["9(3)"]["zh"].startswith("第九条\u3000下列区域") and by_ref["9(3)"]["zh"].endswith("（三）浴室、更衣室、卫生间、哺乳室；")
     assert by_ref["9(3)"]["cited_by"] == ["findings[0]"]
     assert by_ref["16(7)"]["cited_by"] == ["events[1]"]
     assert [d["kind"] for d in by_ref["8"]["duties"]] == ["moved"]
