@@ -366,7 +366,7 @@ def _cam_registry(ctx: typer.Context):
     from cctv_guard.redact import redact_text
     from cctv_guard.registry import open_registry
 
-    obj = ctx.find_root().obj or {}
+    obj = ctx.obj or {}
     try:
         with open_registry(obj.get("camera_home"), obj.get("camera_db")) as reg:
             yield reg
@@ -418,7 +418,7 @@ def camera_add(
             "installed": installed, "filed": filed, "signage": signage, "source": source, "notes": notes,
             "zones": _cam_zones(zone),
         })
-        err.print(f"added camera [bold]{_cam_esc(cam.id)}[/] ({reg.location})")
+        err.print(f"added camera [bold]{_cam_esc(cam.id)}[/] ({reg.location})", soft_wrap=True)
         _cam_print_findings(cam)
 
 
@@ -477,7 +477,7 @@ def camera_list(
         for r in rows:
             table.add_row(*(_cam_esc(v) for v in r))
         out.print(table)
-    err.print(f"{len(rows)} camera(s){' with overdue filing' if overdue else ''}")
+    err.print(f"{len(rows)} camera(s){' with overdue filing' if overdue else ''}", soft_wrap=True)
 
 
 @camera_app.command("show")
@@ -560,7 +560,7 @@ def camera_edit(
         raise fail("nothing to change: give at least one option (see cctv-guard camera edit --help)")
     with _cam_registry(ctx) as reg:
         cam = reg.update_camera(camera_id, zones=_cam_zones(zone), remove_zones=remove_zone or (), **changes)
-        err.print(f"updated camera [bold]{_cam_esc(cam.id)}[/]")
+        err.print(f"updated camera [bold]{_cam_esc(cam.id)}[/]", soft_wrap=True)
         _cam_print_findings(cam)
 
 
@@ -577,7 +577,7 @@ def camera_remove(
         typer.confirm(f"Remove camera {camera_id!r} with its baselines and check history?", abort=True)
     with _cam_registry(ctx) as reg:
         reg.remove_camera(camera_id)
-    err.print(f"removed camera [bold]{_cam_esc(camera_id)}[/]")
+    err.print(f"removed camera [bold]{_cam_esc(camera_id)}[/]", soft_wrap=True)
 
 
 @camera_app.command("baseline")
@@ -617,7 +617,7 @@ def camera_baseline(
             rec = build_camera_baseline(reg, camera_id, source, start=start, end=end, every=every, zones=zones,
                                         profile=profile, progress=_progress)
     err.print(f"baseline {rec.sha256[:12]} ({rec.frame_size[0]}x{rec.frame_size[1]}, profiles: "
-              f"{', '.join(rec.profiles)}) is now the reference of camera [bold]{_cam_esc(camera_id)}[/]")
+              f"{', '.join(rec.profiles)}) is now the reference of camera [bold]{_cam_esc(camera_id)}[/]", soft_wrap=True)
 
 
 class _CamExportFormat(str, _CamEnum):
@@ -654,7 +654,7 @@ def camera_export(
             sys.stdout.write(text)
         else:
             write_text_atomic(out_file, text)
-            err.print(f"wrote {len(cams)} camera(s) to {_cam_esc(out_file)}")
+            err.print(f"wrote {len(cams)} camera(s) to {_cam_esc(out_file)}", soft_wrap=True)
 
 
 @camera_app.command("import")
@@ -679,7 +679,7 @@ def camera_import(
             task = bar.add_task("import", total=len(rows))
             n = reg.import_cameras(rows, update=update, where=where,
                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
-    err.print(f"imported {n} camera(s) from {_cam_esc(csv_file)}")
+    err.print(f"imported {n} camera(s) from {_cam_esc(csv_file)}", soft_wrap=True)
 
 
 
