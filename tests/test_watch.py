@@ -257,3 +257,9 @@ def test_watch_cli_runs_and_stops_cleanly_on_sigterm(tmp_path, sample_baseline):
         if proc.poll() is None:
             proc.kill()
         stop_server(server)
+
+
+def test_shipped_example_config_is_valid():
+    conf = load_edge_config(REPO / "deploy" / "edge.example.yaml")
+    assert [c.id for c in conf.cameras] == ["GS-LZ-0012", "GS-LZ-0013"]
+    assert conf.cameras[1].analysis_fps == 1 and conf.sinks.mqtt.port == 1883
