@@ -888,22 +888,30 @@ def render_html(report: Mapping[str, Any], *, images: ReportImages | None = None
     return "".join(parts)
 
 
-def _atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write a report file atomically (temp file in the same folder, then rename)."""
     from cctv_guard.signing import atomic_writer
 
     p = Path(path)
     try:
         with atomic_writer(p, "w") as fh:
             fh.write(text)
+        os.chmod(p, 0o666 & ~_umask())  # a report is an ordinary file, not a 0600 temp file
     except OSError as exc:
         raise ConfigError(f"cannot write {p}: {exc.strerror or exc}") from None
     return p
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_html(path: str | os.PathLike, report: Mapping[str, Any], **kwargs: Any) -> Path:
     """Render and write the HTML report atomically (temp file, then rename). Keyword arguments
     as for :func:`render_html`."""
-    return _atomic_write_text(path, render_html(report, **kwargs))
+    return write_text(path, render_html(report, **kwargs))
 
 
 def write_check_report(result_json: Mapping[str, Any], html_path: str | os.PathLike, *,
@@ -929,6 +937,32 @@ def write_check_report(result_json: Mapping[str, Any], html_path: str | os.PathL
     imgs = ReportImages(baseline=baseline_image, events=ev_imgs, findings=dict(findings or {}),
                         frame_size=frame_size, zones=dict(zones or {}))
     return write_html(html_path, result_json, images=imgs, camera=camera, lang=lang)
+
+
+def write_check_html(doc: Mapping[str, Any], path: str | os.PathLike, *, baseline: Any = None,
+                     source: str | os.PathLike | None = None, camera: Any = None,
+                     frames: Mapping[int, ImageLike] | None = None, lang: Lang = "both") -> Path:
+    """``check --html``: the report of a check@1 dict against a ``cctv_guard.baseline.Baseline``
+    (its median view, footage size and must-see zones are drawn). The offending frames are
+    re-read from ``source`` (default: the report's own source) when it is a file or folder; for
+    a live stream pass ``frames`` (event index -> image) kept during the check, or the report
+    shows the events without pictures."""
+    if frames is None:
+        src = Path(str(source if source is not None else doc.get("source") or ""))
+        frames = {}
+        if str(src) and src.exists() and doc.get("events"):
+            try:
+                frames = grab_frames(src, event_times(doc.get("events") or []))
+            except SourceError:
+                frames = {}  # the check itself read it; a report without pictures beats none
+    base_img = frame_size = None
+    zones: Mapping[str, Sequence[tuple[float, float]]] | None = None
+    if baseline is not None:
+        used = doc.get("profiles_used") or {}
+        name = max(used, key=used.get) if used and max(used, key=used.get) in baseline.profiles else next(iter(baseline.profiles))
+        base_img, frame_size, zones = baseline.profiles[name].median, tuple(baseline.frame_size), baseline.must_see
+    return write_check_report(doc, path, frames=frames, baseline_image=base_img, camera=camera,
+                              frame_size=frame_size, zones=zones, lang=lang)
 
 
 # --- many cameras: CSV / Markdown summary ----------------------------------------------------------------
@@ -1036,7 +1070,7 @@ def summary_text(rows: Sequence[SummaryRow | Mapping[str, Any]], fmt: Literal["c
 def write_summary(rows: Sequence[SummaryRow | Mapping[str, Any]], path: str | os.PathLike,
                   fmt: Literal["csv", "md"] = "csv") -> Path:
     """Write the many-camera summary (rows, or check@1 / scan@1 dicts) as CSV or Markdown, atomically."""
-    return _atomic_write_text(path, summary_text(rows, fmt))
+    return write_text(path, summary_text(rows, fmt))
 
 
 # --- pictures from the footage ----------------------------------------------------------------------------

@@ -276,3 +276,20 @@ def test_the_privacy_zones_cite_article_9_clauses():
     for zone in privacy.ZONES:
         ref = privacy.article_of(zone)
         assert articles.for_kind("privacy", ref).clause == ref
+
+
+def test_cli_exit_codes_through_the_entry_point():
+    import subprocess
+    import sys
+
+    ok = subprocess.run([sys.executable, "-m", "cctv_guard", "articles", "9(3)", "--lang", "en"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "toilets" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "cctv_guard", "articles", "9(9)"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Article 9 has clauses (1)..(6)" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cli_kinds_table_json():
+    r = runner.invoke(app, ["articles", "--kinds", "--json", "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["filing_overdue"]["penalty_article"] == "19(2)" and "duty_zh" not in doc["moved"]

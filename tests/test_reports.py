@@ -422,3 +422,74 @@ def test_summary_of_scan_items_and_bad_format(tmp_path):
     with pytest.raises(ConfigError, match="csv"):
         reports.write_summary(rows, tmp_path / "x.txt", "xlsx")  # type: ignore[arg-type]
     assert not (tmp_path / "x.txt").exists()
+
+
+# --- CLI ---------------------------------------------------------------------------------------------
+
+def _runner():
+    from typer.testing import CliRunner
+
+    return CliRunner()
+
+
+def _write(tmp_path: Path, doc: dict, name: str = "check.json") -> Path:
+    p = tmp_path / name
+    p.write_text(json.dumps(doc), encoding="utf-8")
+    return p
+
+
+def test_cli_report_html_json_and_summary(tmp_path):
+    from cctv_guard.cli import app
+
+    src = _write(tmp_path, _check_report([_moved(), {"kind": "frozen", "start_s": 20.0}]))
+    r = _runner().invoke(app, ["report", str(src), "--html", str(tmp_path / "r.html"), "--json", str(tmp_path / "e.json"), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    html_text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert SECRET not in html_text and 'id="timeline"' in html_text and "违反" not in html_text
+    enriched = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))
+    assert [a["ref"] for a in enriched["articles"]] == ["8", "16(7)"]
+    other = _write(tmp_path, _check_report([], camera_id="GS-LZ-0099"), "other.json")
+    r = _runner().invoke(app, ["report", str(src), str(other), "--summary", str(tmp_path / "fleet.md")])
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "fleet.md").read_text(encoding="utf-8")
+    assert "GS-LZ-0099" in md and "moved; frozen" in md and str(other) in md
+
+
+def test_cli_report_attaches_a_registered_camera(tmp_path):
+    pytest.importorskip("cctv_guard.registry")
+    from cctv_guard.cli import app
+
+    home = tmp_path / "home"
+    r = _runner().invoke(app, ["camera", "--home", str(home), "add", "GS-LZ-0012", "--name", "Dongfanghong <i>NE</i>",
+                               "--lat", "36.0611", "--lon", "103.8343", "--category", "square", "--installed", "2020-03-01",
+                               "--signage", "no", "--source", f"rtsp://user:{SECRET}@10.0.0.12/stream1"])
+    assert r.exit_code == 0, r.output
+    src = _write(tmp_path, _check_report([_moved()]))
+    out = tmp_path / "r.html"
+    r = _runner().invoke(app, ["report", str(src), "--html", str(out), "--camera", "GS-LZ-0012", "--home", str(home)])
+    assert r.exit_code == 0, r.output
+    doc = out.read_text(encoding="utf-8")
+    assert "Dongfanghong &lt;i&gt;NE&lt;/i&gt;" in doc and SECRET not in doc
+    assert "filing_overdue" in doc and "signage_missing" in doc and 'id="art-11"' in doc
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--html", "a.html"], "no such report"),
+    ([], "nothing to write"),
+])
+def test_cli_report_bad_input_exits_2(tmp_path, args, msg):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "cctv_guard", "report", str(tmp_path / "missing.json"), *args],
+                       capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert r.returncode == 2 and msg in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_cli_report_html_takes_one_input(tmp_path):
+    from cctv_guard.cli import app
+
+    a = _write(tmp_path, _check_report([]))
+    r = _runner().invoke(app, ["report", str(a), str(a), "--html", str(tmp_path / "r.html")])
+    assert r.exit_code == 2 and "one report" in r.output
