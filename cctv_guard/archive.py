@@ -680,8 +680,24 @@ class SealFooter(_Strict):
     signature: str
 
 
-def _entry_hash(fields: dict) -> str:
-    return sha256_hex(canonical_json(fields))
+_H_MEMBER = re.compile(rb',"h":"([0-9a-f]{64})"')
+
+
+def _entry_line(fields: dict) -> tuple[bytes, str]:
+    """The manifest line of an entry and its hash. The hash covers the canonical JSON of every
+    field but ``h`` (``prev`` included); ``h`` is spliced in at its sorted place, just before
+    ``important`` (a quote inside a string value is escaped, so the marker cannot occur there)."""
+    body = canonical_json(fields)
+    h = sha256_hex(body)
+    marker = b',"important":'
+    at = body.index(marker)
+    return body[:at] + b',"h":"' + h.encode() + b'"' + body[at:], h
+
+
+def _split_hash(raw: bytes) -> tuple[bytes, str] | None:
+    """Undo :func:`_entry_line`: (the bytes the hash covers, the claimed hash), or None."""
+    m = _H_MEMBER.search(raw)
+    return (raw[: m.start()] + raw[m.end() :], m.group(1).decode()) if m else None
 
 
 def _signed_message(header_hash: str, count: int, total_bytes: int, head: str) -> bytes:
@@ -726,6 +742,10 @@ class SealReader:
             self.broken = f"line {line_no}: {why}"
 
     def __iter__(self) -> Iterator[SealEntry]:
+        return (entry for _, entry in self.keyed())
+
+    def keyed(self) -> Iterator[tuple[tuple[str, ...], SealEntry]]:
+        """(path_key, entry) pairs in order; entries out of order are reported and skipped."""
         try:
             fh = open(self.path, "rb")
         except OSError as exc:
@@ -733,42 +753,38 @@ class SealReader:
         last_key: tuple[str, ...] | None = None
         with fh:
             for line_no, raw in enumerate(fh, 1):
-                try:
-                    obj = json.loads(raw)
-                    if not isinstance(obj, dict):
-                        raise ValueError("not an object")
-                except ValueError:
-                    self._break(line_no, "not valid JSON (edited or truncated)")
-                    continue
+                raw = raw.rstrip(b"\r\n")
                 if line_no == 1:
                     try:
-                        self.header = SealHeader.model_validate(obj)
+                        self.header = SealHeader.model_validate_json(raw)
                     except ValidationError as exc:
                         raise ArchiveError(f"{self.path} is not a cctv-guard seal ({_first_error(exc)})") from None
-                    self._header_hash = self._head = _entry_hash(obj)
+                    self._header_hash = self._head = sha256_hex(raw)
                     continue
                 if self._footer is not None:
                     self._break(line_no, "content after the signed footer (appended or replayed)")
                     continue
-                if "end" in obj:
+                split = _split_hash(raw)
+                if split is None:
+                    if b'"end":' not in raw:
+                        self._break(line_no, "not a manifest entry (edited, truncated or half-written)")
+                        continue
                     try:
-                        self._footer = SealFooter.model_validate(obj)
+                        self._footer = SealFooter.model_validate_json(raw)
                     except ValidationError as exc:
                         self._break(line_no, f"malformed footer ({_first_error(exc)})")
                     continue
-                claimed = obj.pop("h", None)
-                if claimed != _entry_hash(obj):
-                    self._break(line_no, f"entry {obj.get('path')!r} was edited (its hash does not match its contents)")
-                    claimed = _entry_hash(obj)
-                if obj.get("prev") != self._head:
-                    self._break(line_no, f"entry {obj.get('path')!r} does not follow the previous entry (deleted, reordered or replayed)")
-                self._head = claimed
-                obj["h"] = claimed
+                body, claimed = split
                 try:
-                    entry = SealEntry.model_validate(obj)
+                    entry = SealEntry.model_validate_json(raw)
                 except ValidationError as exc:
                     self._break(line_no, f"malformed entry ({_first_error(exc)})")
                     continue
+                if sha256_hex(body) != claimed:
+                    self._break(line_no, f"entry {entry.path!r} was edited (its hash does not match its contents)")
+                if entry.prev != self._head:
+                    self._break(line_no, f"entry {entry.path!r} does not follow the previous entry (deleted, reordered or replayed)")
+                self._head = claimed
                 key = path_key(entry.path)
                 if last_key is not None and key <= last_key:
                     self._break(line_no, f"entry {entry.path!r} is out of order (reordered or replayed)")
@@ -776,7 +792,7 @@ class SealReader:
                 last_key = key
                 self.count += 1
                 self.bytes += entry.size
-                yield entry
+                yield key, entry
         if self.header is None:
             raise ArchiveError(f"{self.path} is empty: not a cctv-guard seal")
         self._done = True
@@ -852,33 +868,37 @@ def _hash_and_probe(path: Path, probe: bool) -> _Hashed:
     return _Hashed(digest, None, media)
 
 
-def _merge(current: Iterator[FileStat], previous: Iterator[SealEntry]) -> Iterator[tuple[FileStat | None, SealEntry | None]]:
+def _merge(
+    files: Iterator[FileStat], previous: Iterator[tuple[tuple[str, ...], SealEntry]]
+) -> Iterator[tuple[FileStat | None, SealEntry | None]]:
     """Pair the sorted walk with the sorted manifest: (file, entry), (file, None) or (None, entry)."""
+    current = ((path_key(f.rel), f) for f in files)
     cur, prev = next(current, None), next(previous, None)
     while cur is not None or prev is not None:
-        if prev is None or (cur is not None and path_key(cur.rel) < path_key(prev.path)):
-            yield cur, None
+        if prev is None or (cur is not None and cur[0] < prev[0]):
+            yield cur[1], None
             cur = next(current, None)
-        elif cur is None or path_key(prev.path) < path_key(cur.rel):
-            yield None, prev
+        elif cur is None or prev[0] < cur[0]:
+            yield None, prev[1]
             prev = next(previous, None)
         else:
-            yield cur, prev
+            yield cur[1], prev[1]
             cur, prev = next(current, None), next(previous, None)
 
 
 class _Pipeline:
     """Hash files on a thread pool while keeping results in walk order, with a bounded window."""
 
-    def __init__(self, jobs: int, window: int = 256):
+    def __init__(self, jobs: int, window: int = 256, inline_below: int = 1 << 20):
         self.pool = ThreadPoolExecutor(max_workers=max(1, jobs)) if jobs > 1 else None
+        self.inline_below = inline_below
         self.window = window
         self.queue: deque[tuple[Any, Future | _Hashed | None]] = deque()
 
-    def submit(self, item: Any, path: Path | None, probe: bool) -> Iterator[tuple[Any, _Hashed | None]]:
+    def submit(self, item: Any, path: Path | None, size: int, probe: bool) -> Iterator[tuple[Any, _Hashed | None]]:
         if path is None:
             job: Future | _Hashed | None = None
-        elif self.pool is None:
+        elif self.pool is None or size < self.inline_below:  # a thread hand-off costs more than a small file
             job = _hash_and_probe(path, probe)
         else:
             job = self.pool.submit(_hash_and_probe, path, probe)
@@ -998,12 +1018,12 @@ def seal_archive(
         n += 1
         target = out_dir / f"seal-{_utc_stamp(now)}-{n}.jsonl"
 
-    header_json = header.to_json()
-    head = _entry_hash(header_json)
+    header_line = canonical_json(header.to_json())
+    header_hash = head = sha256_hex(header_line)
     count = total = hashed = reused = unreadable = 0
     pipeline = _Pipeline(jobs)
     with atomic_writer(target, "wb") as fh:
-        fh.write(canonical_json(header_json) + b"\n")
+        fh.write(header_line + b"\n")
 
         def emit(item: tuple[FileStat, SealEntry | None], done: _Hashed | None) -> None:
             nonlocal head, count, total, hashed, reused, unreadable
@@ -1032,22 +1052,22 @@ def seal_archive(
                 "important": bool((old is not None and old.important) or any(fnmatch.fnmatchcase(f.rel, g) for g in important)),
                 "prev": head,
             }
-            head = fields["h"] = _entry_hash(fields)
-            fh.write(canonical_json(fields) + b"\n")
+            line, head = _entry_line(fields)
+            fh.write(line + b"\n")
             count += 1
             total += f.size
             throttle.tick(files=1)
 
         try:
             walk = walk_files(root, problems.append, exclude)
-            for f, old in _merge(walk, iter(reader) if reader is not None else iter(())):
+            for f, old in _merge(walk, reader.keyed() if reader is not None else iter(())):
                 if f is None:
                     continue
                 reusable = (
                     not full and old is not None and old.sha256 is not None
                     and old.size == f.size and old.mtime_ns == f.mtime_ns
                 )
-                for item, done in pipeline.submit((f, old), None if reusable else root / f.rel, probe):
+                for item, done in pipeline.submit((f, old), None if reusable else root / f.rel, f.size, probe):
                     emit(item, done)
             for item, done in pipeline.drain():
                 emit(item, done)
@@ -1067,7 +1087,7 @@ def seal_archive(
                 )
         footer = {
             "end": True, "count": count, "bytes": total, "head": head,
-            "signature": key.sign(_signed_message(_entry_hash(header_json), count, total, head)),
+            "signature": key.sign(_signed_message(header_hash, count, total, head)),
         }
         fh.write(canonical_json(footer) + b"\n")
     throttle.tick(force=True)
@@ -1149,7 +1169,7 @@ def verify_archive(
         days = important_days if entry.important else retention_days
         return as_of - _mtime_utc(entry.mtime_ns) < timedelta(days=days)
 
-    for f, old in _merge(walk_files(root, problems.append, exclude), iter(reader)):
+    for f, old in _merge(walk_files(root, problems.append, exclude), reader.keyed()):
         throttle.tick(files=1)
         if old is None:
             changes.append(Change(f.rel, "added", f.size, None, None))
