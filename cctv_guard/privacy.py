@@ -147,12 +147,12 @@ class OcrConfig(_Strict):
 
 class SamplingConfig(_Strict):
     """How videos are sampled: at most `max_frames` frames at least `min_interval_s` apart, and a
-    frame is analysed only when its view differs from the last analysed one by `change_threshold`
-    (mean absolute grey-level difference of 64-px thumbnails)."""
+    frame is analysed only when its view differs from the last analysed one: at least
+    `change_threshold` of the pixels of 64-px-wide thumbnails differ by more than 25 grey levels."""
 
     max_frames: int = Field(48, ge=1, le=10000)
     min_interval_s: float = Field(2.0, gt=0)
-    change_threshold: float = Field(6.0, ge=0)
+    change_threshold: float = Field(0.2, ge=0.0, le=1.0)
     keyframes_only_after_s: float = Field(300.0, ge=0)  # longer videos decode keyframes only
     analysis_width: int = Field(1280, ge=64)  # larger frames are shrunk before analysis
 
@@ -757,11 +757,12 @@ def _thumb(image: np.ndarray) -> np.ndarray:
 
 
 def view_changed(previous: np.ndarray | None, current: np.ndarray, threshold: float) -> bool:
-    """True when two thumbnails (from `_thumb`) differ by at least `threshold` grey levels on
-    average (always true for the first frame or a change of size)."""
+    """True when at least `threshold` (a fraction) of two thumbnails' pixels (from `_thumb`)
+    differ by more than 25 grey levels: a new scene, a pan or a lighting change, not people
+    walking through a fixed view. Always true for the first frame or a change of shape."""
     if previous is None or previous.shape != current.shape:
         return True
-    return float(np.abs(previous - current).mean()) >= threshold
+    return float((np.abs(previous - current) > 25.0).mean()) >= threshold
 
 
 class _OcrPlan:
@@ -874,11 +875,33 @@ def _scan_still(image_bgr, *, config, models, ocr, source, masks) -> tuple[ScanI
     return _item(source, analysis, cfg), analysis
 
 
-def _video_plan(info, cfg: PrivacyConfig) -> dict:
+def _video_frames(src, cfg: PrivacyConfig) -> Iterator:
+    """The frames a video scan looks at. Short files: decoded in order, one frame per
+    max(min_interval_s, duration / max_frames). Files longer than keyframes_only_after_s: one
+    seek per sample time to the next keyframe, so an hour of footage costs `max_frames` keyframe
+    decodes. Streams: one frame per min_interval_s (the caller stops after enough frames)."""
     s = cfg.sampling
-    d = info.duration_s
-    every = max(s.min_interval_s, d / s.max_frames) if d else s.min_interval_s
-    return {"every": every, "keyframes_only": bool(d and d > s.keyframes_only_after_s)}
+    d = src.info.duration_s
+    if src.info.kind == "stream" or not d:
+        yield from src.frames(every=s.min_interval_s)
+        return
+    every = max(s.min_interval_s, d / s.max_frames)
+    if d <= s.keyframes_only_after_s:
+        yield from src.frames(every=every)
+        return
+    last_t = -1.0
+    for k in range(s.max_frames):
+        it = src.frames(start=k * every, keyframes_only=True)
+        try:
+            fr = next(it, None)
+        finally:
+            it.close()
+        if fr is None:
+            break
+        if fr.t <= last_t + 1e-6:  # sparse keyframes: this one was already seen
+            continue
+        last_t = fr.t
+        yield replace(fr, index=k)
 
 
 def scan_source(
@@ -904,11 +927,11 @@ def _scan_source(uri, *, config, models, ocr, progress, masks, keep_images=False
         return _scan_still(read_image(path), config=cfg, models=models, ocr=ocr, source=str(uri), masks=masks)
     models = models or load_models(cfg, ocr=ocr and cfg.ocr.enabled)
     with open_source(uri) as src:
-        if src.info.kind == "image":
+        if src.info.kind in ("image", "images"):
             frames = src.frames()
-            duration = None
+            duration = src.info.duration_s
         else:
-            frames = src.frames(**_video_plan(src.info, cfg)) if src.info.kind != "images" else src.frames()
+            frames = _video_frames(src, cfg)
             duration = src.info.duration_s
         analysis = _analyse_stream(frames, models, cfg, ocr=ocr, duration=duration, keep_images=keep_images,
                                    progress=progress, masks=masks)

@@ -315,6 +315,11 @@ def test_ocr_cues_below_the_minimum_score_are_ignored():
 
 def test_change_detection_on_thumbnails():
     a = _textured(seed=1)
-    assert P.view_changed(None, P._thumb(a), 6.0)
-    assert not P.view_changed(P._thumb(a), P._thumb(a.copy()), 6.0)
-    assert P.view_changed(P._thumb(a), P._thumb(_textured(seed=2)), 6.0)
+    assert P.view_changed(None, P._thumb(a), 0.2)
+    assert not P.view_changed(P._thumb(a), P._thumb(a.copy()), 0.2)
+    assert P.view_changed(P._thumb(a), P._thumb(a[:, ::-1].copy()), 0.2)  # another scene
+    shifted = np.roll(a, 40, axis=1)  # the camera panned
+    assert P.view_changed(P._thumb(a), P._thumb(shifted), 0.2)
+    walker = a.copy()
+    walker[100:180, 150:180] = 255  # someone walks through a fixed view
+    assert not P.view_changed(P._thumb(a), P._thumb(walker), 0.2)
