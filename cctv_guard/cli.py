@@ -811,12 +811,14 @@ def report_cmd(
             else:
                 rp.write_text(json_out, text)
         if html_out is not None:
+            shots = rp.evidence_images(docs[0], inputs[0].parent)  # snapshots saved by --evidence DIR
             if baseline_path is not None and docs[0].get("schema") == rp.CHECK_SCHEMA:
                 from cctv_guard.baseline import load_baseline
 
-                rp.write_check_html(docs[0], html_out, baseline=load_baseline(baseline_path), camera=camera, lang=lang.value)
+                rp.write_check_html(docs[0], html_out, baseline=load_baseline(baseline_path), camera=camera,
+                                    findings=shots.findings, lang=lang.value)
             else:
-                rp.write_html(html_out, docs[0], camera=camera, lang=lang.value)
+                rp.write_html(html_out, docs[0], images=shots, camera=camera, lang=lang.value)
             err.print(f"wrote {html_out}")
         if summary_out is not None:
             kind = fmt.value if fmt else ("md" if str(summary_out).lower().endswith((".md", ".markdown")) else "csv")

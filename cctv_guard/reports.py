@@ -715,14 +715,45 @@ def _prepare_pictures(report: Mapping[str, Any], images: ReportImages | None) ->
         if 0 <= int(i) < len(events):
             pics.arrays[f"event-{int(i)}"] = draw_event_frame(img, events[int(i)], frame_size=images.frame_size, zones=zones)
     findings = report.get("findings") or []
-    for i, snap in images.findings.items():
+    for i, snaps in images.findings.items():
         if 0 <= int(i) < len(findings):
-            pics.arrays[f"finding-{int(i)}"] = draw_snapshot(snap, [findings[int(i)]])
+            for j, snap in enumerate(_as_list(snaps)):
+                pics.arrays[f"finding-{int(i)}-{j}"] = draw_snapshot(snap, [findings[int(i)]])
     items = report.get("items") or []
-    for i, snap in images.items.items():
+    for i, snaps in images.items.items():
         if 0 <= int(i) < len(items):
-            pics.arrays[f"item-{int(i)}"] = draw_snapshot(snap, items[int(i)].get("findings") or [])
+            for j, snap in enumerate(_as_list(snaps)):
+                pics.arrays[f"item-{int(i)}-{j}"] = draw_snapshot(snap, items[int(i)].get("findings") or [])
     return pics
+
+
+def _as_list(snaps: Any) -> list:
+    """One snapshot, or several (a list or tuple of them)."""
+    return list(snaps) if isinstance(snaps, (list, tuple)) else [snaps]
+
+
+def _figures(h: "_Html", uris: Mapping[str, str], prefix: str) -> str:
+    """The snapshots stored under ``prefix-0``, ``prefix-1``... side by side."""
+    found = sorted((int(k.rsplit("-", 1)[1]), u) for k, u in uris.items() if k.rsplit("-", 1)[0] == prefix)
+    return f'<div class="pair">{"".join(h.figure(u, "snapshot") for _, u in found)}</div>' if found else ""
+
+
+def evidence_images(report: Mapping[str, Any], base: str | os.PathLike = ".") -> ReportImages:
+    """The evidence snapshots a report names (``"evidence": [paths]`` on a scan@1 item or a
+    check@1 finding, as written by ``--evidence DIR``; relative paths from ``base``), for
+    :func:`render_html`. They are shown as they are: already annotated, people already blurred."""
+    def files(entry: Mapping[str, Any]) -> list[Path]:
+        out = []
+        for p in entry.get("evidence") or []:
+            if isinstance(p, str):
+                path = Path(p) if Path(p).is_absolute() else Path(base) / p
+                if path.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".bmp") and path.is_file():
+                    out.append(path)
+        return out
+
+    items = {i: files(it) for i, it in enumerate(report.get("items") or []) if isinstance(it, Mapping)}
+    findings = {i: files(f) for i, f in enumerate(report.get("findings") or []) if isinstance(f, Mapping)}
+    return ReportImages(items={i: v for i, v in items.items() if v}, findings={i: v for i, v in findings.items() if v})
 
 
 def _camera_section(h: _Html, cam: Mapping[str, Any] | None) -> str:
@@ -813,8 +844,7 @@ def _finding_cards(h: _Html, findings: Sequence[Mapping[str, Any]], uris: Mappin
             + (f" <span class=\"muted\">box {h.e(_fmt(c.get('box')))}</span>" if c.get("box") else "") + "</li>"
             for c in (f.get("cues") or [])
         )
-        uri = uris.get(f"{prefix}-{i}")
-        fig = f'<div class="pair">{h.figure(uri, "snapshot")}</div>' if uri else ""
+        fig = _figures(h, uris, f"{prefix}-{i}")
         cards.append(
             f'<div class="card"><h3>{h.e(f.get("kind", "privacy"))}: {h.e(f.get("zone"))}'
             f'<a class="tag" href="#art-{h.e(_safe_ref(ref))}" style="color:#fff">Art. {h.e(ref)}</a></h3>'
@@ -858,8 +888,7 @@ def render_html(report: Mapping[str, Any], *, images: ReportImages | None = None
         cards = []
         for i, it in enumerate(items):
             fc = _finding_cards(h, it.get("findings") or [], {}, f"item{i}")
-            uri = uris.get(f"item-{i}")
-            fig = f'<div class="pair">{h.figure(uri, "snapshot")}</div>' if uri else ""
+            fig = _figures(h, uris, f"item-{i}")
             cards.append(f'<div class="card"><h3>{h.e(it.get("source"))} {h.verdict(str(it.get("verdict")))}</h3>{fig}{fc}</div>')
         parts.append(f'<section id="items"><h2>{h.t("items")}</h2>{"".join(cards) or h.t("none")}</section>')
     else:
@@ -874,7 +903,7 @@ def render_html(report: Mapping[str, Any], *, images: ReportImages | None = None
         if events:
             parts.append(f'<section id="timeline"><h2>{h.t("timeline")}</h2>{timeline_svg(events, doc.get("duration_s"))}</section>')
         parts.append(f'<section id="events"><h2>{h.t("events")}</h2>{_event_cards(h, events, uris) or h.t("none")}</section>')
-        if findings or "finding-0" in uris:
+        if findings:
             parts.append(f'<section id="findings"><h2>{h.t("findings")}</h2>{_finding_cards(h, findings, uris, "finding")}</section>')
         if "baseline" in uris and not events:
             parts.append(f'<section id="baseline"><h2>{h.t("baseline")}</h2><div class="pair">{h.figure(uris["baseline"], "baseline")}</div></section>')
@@ -941,12 +970,14 @@ def write_check_report(result_json: Mapping[str, Any], html_path: str | os.PathL
 
 def write_check_html(doc: Mapping[str, Any], path: str | os.PathLike, *, baseline: Any = None,
                      source: str | os.PathLike | None = None, camera: Any = None,
-                     frames: Mapping[int, ImageLike] | None = None, lang: Lang = "both") -> Path:
+                     frames: Mapping[int, ImageLike] | None = None,
+                     findings: Mapping[int, Any] | None = None, lang: Lang = "both") -> Path:
     """``check --html``: the report of a check@1 dict against a ``cctv_guard.baseline.Baseline``
     (its median view, footage size and must-see zones are drawn). The offending frames are
     re-read from ``source`` (default: the report's own source) when it is a file or folder; for
     a live stream pass ``frames`` (event index -> image) kept during the check, or the report
-    shows the events without pictures."""
+    shows the events without pictures. ``findings``: privacy snapshots (finding index ->
+    :class:`Snapshot`, or evidence files shown as given)."""
     if frames is None:
         src = Path(str(source if source is not None else doc.get("source") or ""))
         frames = {}
@@ -962,7 +993,7 @@ def write_check_html(doc: Mapping[str, Any], path: str | os.PathLike, *, baselin
         name = max(used, key=used.get) if used and max(used, key=used.get) in baseline.profiles else next(iter(baseline.profiles))
         base_img, frame_size, zones = baseline.profiles[name].median, tuple(baseline.frame_size), baseline.must_see
     return write_check_report(doc, path, frames=frames, baseline_image=base_img, camera=camera,
-                              frame_size=frame_size, zones=zones, lang=lang)
+                              frame_size=frame_size, zones=zones, findings=findings, lang=lang)
 
 
 # --- many cameras: CSV / Markdown summary ----------------------------------------------------------------

@@ -493,3 +493,22 @@ def test_cli_report_html_takes_one_input(tmp_path):
     a = _write(tmp_path, _check_report([]))
     r = _runner().invoke(app, ["report", str(a), str(a), "--html", str(tmp_path / "r.html")])
     assert r.exit_code == 2 and "one report" in r.output
+
+
+def test_cli_report_embeds_evidence_snapshots_named_by_a_scan(tmp_path, frame):
+    from cctv_guard.cli import app
+
+    (tmp_path / "evidence").mkdir()
+    cv2.imwrite(str(tmp_path / "evidence" / "a_restroom.jpg"), frame)
+    (tmp_path / "evidence" / "notes.txt").write_text("not an image")
+    scan = {"schema": reports.SCAN_SCHEMA, "items": [
+        {"source": "a.jpg", "verdict": "prohibited", "findings": [PRIVACY],
+         "evidence": ["evidence/a_restroom.jpg", "evidence/notes.txt", "evidence/missing.jpg", "/etc/passwd"]},
+        {"source": "b.jpg", "verdict": "clear", "findings": []}]}
+    src = _write(tmp_path, scan, "scan.json")
+    r = _runner().invoke(app, ["report", str(src), "--html", str(tmp_path / "scan.html")])
+    assert r.exit_code == 0, r.output
+    doc = (tmp_path / "scan.html").read_text(encoding="utf-8")
+    assert doc.count("data:image/jpeg") == 1  # only the evidence image; text files and /etc/passwd never embedded
+    shots = reports.evidence_images(scan, tmp_path)
+    assert list(shots.items) == [0] and [p.name for p in shots.items[0]] == ["a_restroom.jpg"]
