@@ -435,8 +435,8 @@ def _cam_print_findings(cam, console=None) -> None:
                                f"{f['penalty_article']}", soft_wrap=True)
 
 
-def _cam_row(c) -> list[str]:
-    findings = ", ".join(f["kind"] for f in c.findings())
+def _cam_row(c, today) -> list[str]:
+    findings = ", ".join(c.finding_kinds(today))
     signage = "?" if c.signage is None else ("yes" if c.signage else "no")
     return [c.id, c.name, c.category, f"{c.lat:.6f}", f"{c.lon:.6f}", c.operator, c.installed.isoformat() if c.installed else "",
             c.filed.isoformat() if c.filed else "", signage, findings, c.source_redacted or ""]
@@ -459,13 +459,16 @@ def camera_list(
       cctv-guard camera list --overdue --json > unfiled.json
     """
     import json as _json
+    from datetime import date as _date
 
+    today = _date.today()
     with _cam_registry(ctx) as reg:
-        cams = reg.list_cameras(overdue=overdue)
-    if as_json:
-        sys.stdout.write(_json.dumps([c.to_dict() for c in cams], ensure_ascii=False, indent=1) + "\n")
+        cams = reg.list_cameras(overdue=overdue, today=today)
+    if as_json:  # one camera per line: readable, and fast for fleets
+        body = ",\n".join(_json.dumps(c.to_dict(today=today), ensure_ascii=False) for c in cams)
+        sys.stdout.write(f"[\n{body}\n]\n" if cams else "[]\n")
         return
-    rows = [_cam_row(c) for c in cams]
+    rows = [_cam_row(c, today) for c in cams]
     if len(rows) > _CAM_TABLE_RICH_MAX or not rows or not out.is_terminal:  # plain: fast, full values
         widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(_CAM_HEADERS)]
         lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in [_CAM_HEADERS] + rows]

@@ -42,11 +42,14 @@ def _mask_authority(match: re.Match[str]) -> str:
 
 def redact_text(text: str) -> str:
     """Redact credentials of every URI found in ``text`` (user:password and secret parameters)."""
-    if not text or ("://" not in text and "=" not in text):
+    if not text:
         return text
-    text = _LOOSE.sub(_mask_authority, text)
-    text = _AUTHORITY.sub(_mask_authority, text)
-    return _SECRET_PARAM.sub(lambda m: f"{m.group('pre')}{MASK}" if m.group("value") else m.group(0), text)
+    if "@" in text and "://" in text:
+        text = _LOOSE.sub(_mask_authority, text)
+        text = _AUTHORITY.sub(_mask_authority, text)
+    if "=" in text:
+        text = _SECRET_PARAM.sub(lambda m: f"{m.group('pre')}{MASK}" if m.group("value") else m.group(0), text)
+    return text
 
 
 def redact_uri(uri: str | None) -> str | None:
