@@ -207,10 +207,10 @@ def _cited_items(report: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]
     for i, item in enumerate(report.get("items") or []):
         for j, f in enumerate(item.get("findings") or []):
             out.append((f"items[{i}].findings[{j}]", f))
-    cam = report.get("camera") or {}
-    for i, f in enumerate(cam.get("findings") or [] if isinstance(cam, Mapping) else []):
+    cam = report.get("camera")
+    for i, f in enumerate((cam.get("findings") or []) if isinstance(cam, Mapping) else []):
         out.append((f"camera.findings[{i}]", f))
-    return out
+    return [(where, item) for where, item in out if isinstance(item, Mapping)]
 
 
 def _ref_key(ref: str) -> tuple[int, int]:
@@ -323,22 +323,34 @@ def load_image(image: ImageLike) -> np.ndarray:
     return as_bgr8(img)
 
 
+def _homography(details: Mapping[str, Any]) -> np.ndarray | None:
+    """``details["homography"]`` when it is a finite 3x3 matrix."""
+    try:
+        a = np.asarray(details.get("homography"), dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return a if a.shape == (3, 3) and np.all(np.isfinite(a)) else None
+
+
 def view_transform(details: Mapping[str, Any]) -> np.ndarray | None:
     """The baseline -> current mapping of an event, in footage pixels: ``details["homography"]``
     (3x3) when present, else the similarity made of ``shift_px``, ``rotation_deg`` and ``scale``
-    about the image centre (``None`` when the event carries no geometry). The centre is filled in
-    by :func:`draw_event_frame`; here it is the origin."""
-    H = details.get("homography")
+    (``None`` when the event carries no geometry). The similarity is written about the origin;
+    ``_event_matrix`` moves it to the image centre, as ``drift.decompose`` measures it."""
+    H = _homography(details)
     if H is not None:
-        a = np.asarray(H, dtype=np.float64)
-        if a.shape == (3, 3) and np.all(np.isfinite(a)):
-            return a
-    shift = details.get("shift_px")
-    if shift is None and "rotation_deg" not in details and "scale" not in details:
+        return H
+    try:
+        shift = details.get("shift_px")
+        if shift is None and "rotation_deg" not in details and "scale" not in details:
+            return None
+        dx, dy = (float(v) for v in (shift or (0.0, 0.0)))
+        th = math.radians(float(details.get("rotation_deg") or 0.0))
+        s = float(details.get("scale") or 1.0)
+    except (TypeError, ValueError):  # malformed measurements: drawn as an event without geometry
         return None
-    dx, dy = (float(v) for v in (shift or (0.0, 0.0)))
-    th = math.radians(float(details.get("rotation_deg") or 0.0))
-    s = float(details.get("scale") or 1.0)
+    if not all(math.isfinite(v) for v in (dx, dy, th, s)):
+        return None
     return np.array([[s * math.cos(th), -s * math.sin(th), dx], [s * math.sin(th), s * math.cos(th), dy], [0, 0, 1.0]])
 
 
@@ -382,7 +394,7 @@ def _event_matrix(event: Mapping[str, Any] | None, fw: float, fh: float) -> np.n
     T = view_transform(details)
     if T is None:
         return None
-    return T if details.get("homography") is not None else _about_centre(T, fw, fh)
+    return T if _homography(details) is not None else _about_centre(T, fw, fh)
 
 
 def draw_baseline(image: ImageLike, zones: Mapping[str, Sequence[tuple[float, float]]] = {},
@@ -443,7 +455,7 @@ def draw_event_frame(image: ImageLike, event: Mapping[str, Any], *,
                                 _thickness(img) + 1, cv2.LINE_AA, tipLength=0.2)
                 cv2.circle(img, tuple(int(v) for v in a), _thickness(img) * 2, YELLOW, -1)
     region = details.get("region") if isinstance(details, Mapping) else None
-    if isinstance(region, (list, tuple)) and len(region) == 4:
+    if isinstance(region, (list, tuple)) and len(region) == 4 and all(isinstance(v, (int, float)) for v in region):
         x1, y1, x2, y2 = (float(v) for v in region)
         if max(x1, y1, x2, y2) <= 1.0:  # fractions of the frame
             x1, x2, y1, y2 = x1 * w, x2 * w, y1 * h, y2 * h
@@ -613,7 +625,7 @@ def _fmt(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float):
-        return f"{v:.3f}".rstrip("0").rstrip(".") if math.isfinite(v) else str(v)
+        return f"{v:.6f}".rstrip("0").rstrip(".") if math.isfinite(v) else str(v)
     if isinstance(v, (list, tuple, dict)):
         return json.dumps(v, ensure_ascii=False, default=str)
     return str(v)

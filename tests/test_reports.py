@@ -512,3 +512,22 @@ def test_cli_report_embeds_evidence_snapshots_named_by_a_scan(tmp_path, frame):
     assert doc.count("data:image/jpeg") == 1  # only the evidence image; text files and /etc/passwd never embedded
     shots = reports.evidence_images(scan, tmp_path)
     assert list(shots.items) == [0] and [p.name for p in shots.items[0]] == ["a_restroom.jpg"]
+
+
+@pytest.mark.parametrize("details", [
+    {"shift_px": ["left", None]}, {"shift_px": [float("nan"), 1.0]}, {"homography": [[1, 2], [3]]},
+    {"homography": "eye", "scale": "big"}, {"region": ["a", "b", "c", "d"]}, {"region": None},
+])
+def test_malformed_measurements_are_drawn_without_geometry(frame, details):
+    ev = {"kind": "moved", "start_s": 1.0, "details": details}
+    drawn = reports.draw_event_frame(frame, ev)
+    assert drawn.shape == frame.shape
+    doc = reports.render_html(_check_report([ev]), images=reports.ReportImages(baseline=frame, events={0: frame}))
+    assert doc.count("data:image/jpeg") == 2
+
+
+def test_details_that_are_not_a_mapping_are_rejected_at_entry(frame):
+    ev = {"kind": "moved", "start_s": 1.0, "details": "not a mapping"}
+    assert reports.draw_event_frame(frame, ev).shape == frame.shape
+    with pytest.raises(ConfigError, match="events.0.details"):
+        reports.render_html(_check_report([ev]))
