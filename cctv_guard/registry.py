@@ -745,9 +745,12 @@ class Registry:
     def update_camera(self, camera_id: str, **changes: Any) -> Camera:
         """Change some facts of a camera (``name=``, ``filed=``...). ``zones=`` (Zones or
         ``{name: points}``) adds or replaces those zones; ``remove_zones=[names]`` drops zones.
-        Zones are checked against the current baseline's frame size. The id cannot change."""
+        Zones are checked against the current baseline's frame size, and when they change the
+        current baseline file is re-written with them (a new baseline record), so that every
+        consumer of :meth:`baseline_path` sees the current zones. The id cannot change."""
         zones_in = changes.pop("zones", None) or ()
         remove = list(changes.pop("remove_zones", None) or ())
+        zones_changed = bool(zones_in) or bool(remove)
         if "id" in changes and changes["id"] != camera_id:
             raise RegistryError("a camera's id cannot be changed; add a new camera and remove the old one")
         unknown = sorted(set(changes) - set(CAMERA_FIELDS))
@@ -773,7 +776,18 @@ class Registry:
                 for name in remove:
                     self._db.execute("DELETE FROM zones WHERE camera_id = ? AND name = ?", (camera_id, name))
                 self._write_zones(camera_id, zones)
+                if zones_changed and current is not None:
+                    self._rebake_zones(camera_id, current)
         return self.get_camera(camera_id)
+
+    def _rebake_zones(self, camera_id: str, rec: "BaselineRecord") -> None:
+        """Inside a transaction: store the current baseline again with the camera's zones."""
+        from cctv_guard import baseline as bl
+
+        b = bl.load_baseline(self.baseline_path(camera_id))
+        zones = self._zones_by_camera(camera_id).get(camera_id, [])
+        data = bl.to_bytes(replace(b, zones={z.name: z.points for z in zones}))
+        self._insert_baseline(camera_id, data, rec.frame_size, rec.profiles, rec.source, rec.start_s, rec.end_s)
 
     def remove_camera(self, camera_id: str) -> Camera:
         """Delete a camera with its zones, baselines records and check history; baseline files
@@ -875,7 +889,6 @@ class Registry:
         """Store baseline file content (see :func:`cctv_guard.baseline.to_bytes`) as the camera's
         current baseline, and add or replace ``zones`` (checked against ``frame_size``; the
         camera's other zones must fit the frame too). Returns the new record."""
-        sha = hashlib.sha256(data).hexdigest()
         fw, fh = int(frame_size[0]), int(frame_size[1])
         with self._guard(f"storing a baseline for {camera_id!r}"):
             cam = self.get_camera(camera_id)
@@ -889,23 +902,29 @@ class Registry:
                         raise ConfigError(f"camera {camera_id!r}: {exc} (this footage is {fw}x{fh}); replace the zone "
                                           "with --zone NAME=... or drop it with 'camera edit --remove-zone'") from None
             zones = [make_zone(z.name, z.points, (fw, fh)) for z in zones]
-            path = self.baseline_dir / f"{sha}{BASELINE_SUFFIX}"
-            if not path.exists():
-                _atomic_write_bytes(path, data)
             with self._db.transaction():
-                if self._db.blobs_in_db:
-                    self._db.execute("INSERT INTO blobs (sha256, data) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
-                                     (sha, data))
-                self._db.execute(
-                    "INSERT INTO baselines (camera_id, sha256, width, height, profiles, source, start_s, end_s, size, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (camera_id, sha, fw, fh, json.dumps(list(profiles)), redact_uri(source), start_s, end_s,
-                     len(data), _now()),
-                )
+                self._insert_baseline(camera_id, data, (fw, fh), profiles, source, start_s, end_s)
                 self._write_zones(camera_id, zones)
         rec = self.current_baseline(camera_id)
         assert rec is not None
         return rec
+
+    def _insert_baseline(self, camera_id: str, data: bytes, frame_size: tuple[int, int], profiles: Sequence[str],
+                         source: str | None, start_s: float | None, end_s: float | None) -> None:
+        """Inside a transaction: the file (named by its hash; an orphan if the transaction fails,
+        which is harmless), its blob (PostgreSQL) and the baselines row."""
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.baseline_dir / f"{sha}{BASELINE_SUFFIX}"
+        if not path.exists():
+            _atomic_write_bytes(path, data)
+        if self._db.blobs_in_db:
+            self._db.execute("INSERT INTO blobs (sha256, data) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", (sha, data))
+        self._db.execute(
+            "INSERT INTO baselines (camera_id, sha256, width, height, profiles, source, start_s, end_s, size, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (camera_id, sha, int(frame_size[0]), int(frame_size[1]), json.dumps(list(profiles)), redact_uri(source),
+             start_s, end_s, len(data), _now()),
+        )
 
     def baseline_path(self, camera_id: str, profile: str | None = None) -> Path:
         """The camera's current baseline file, verified against its content hash (fetched from

@@ -217,6 +217,16 @@ class CrudSuite:
             reg.update_camera("GS-LZ-0001", zones=[Zone("z", ((0, 0), (w + 1, 0), (0, h)))])
         b = reg.load_baseline("GS-LZ-0001")
         assert set(b.zones) == {"must_see"}
+        # a zone edit re-writes the current baseline file with the new zones (a new record)
+        from cctv_guard import baseline as bl
+
+        reg.update_camera("GS-LZ-0001", zones=[Zone("privacy_door", ((1, 1), (40, 1), (40, 30)))])
+        third = reg.current_baseline("GS-LZ-0001")
+        assert len(reg.baselines("GS-LZ-0001")) == 3 and third.profiles == ("day", "night") and third.sha256 != second.sha256
+        in_file = bl.load_baseline(reg.baseline_path("GS-LZ-0001")).zones
+        assert set(in_file) == {"must_see", "privacy_door"} and in_file["privacy_door"] == ((1, 1), (40, 1), (40, 30))
+        reg.update_camera("GS-LZ-0001", name="facts only")  # no zone change: no new baseline
+        assert len(reg.baselines("GS-LZ-0001")) == 3
 
     def test_check_history(self, reg) -> None:
         reg.add_camera(cam(1))
