@@ -592,8 +592,16 @@ class _Html:
     def e(value: Any) -> str:
         return html.escape("" if value is None else str(value), quote=True)
 
-    def t(self, key: str) -> str:
+    def raw(self, key: str) -> str:
+        """A label in the report's language(s), unescaped (for ``table``, which escapes)."""
         zh, en = _LABELS[key]
+        return {"zh": zh, "en": en, "both": f"{en} · {zh}"}[self.lang]
+
+    def t(self, key: str) -> str:
+        return self.e(self.raw(key))
+
+    def verdict_name(self, v: str) -> str:
+        zh, en, _ = _VERDICTS.get(v, (v, v, "warn"))
         return self.e({"zh": zh, "en": en, "both": f"{en} · {zh}"}[self.lang])
 
     def both(self, zh: str, en: str, *, cls: str = "") -> str:
@@ -605,9 +613,8 @@ class _Html:
         return "".join(parts)
 
     def verdict(self, v: str) -> str:
-        zh, en, cls = _VERDICTS.get(v, (v, v, "warn"))
-        text = {"zh": zh, "en": en, "both": f"{en} · {zh}"}[self.lang]
-        return f'<span class="verdict {cls}">{self.e(text)}</span>'
+        cls = _VERDICTS.get(v, (v, v, "warn"))[2]
+        return f'<span class="verdict {cls}">{self.verdict_name(v)}</span>'
 
     def figure(self, uri: str | None, caption_key: str, extra: str = "") -> str:
         cap = self.t(caption_key) + (f" — {self.e(extra)}" if extra else "")
@@ -819,9 +826,9 @@ def _event_cards(h: _Html, events: Sequence[Mapping[str, Any]], uris: Mapping[st
         c = _citation(ev)
         ref = ev.get("article") or (c.ref if c else "?")
         details = ev.get("details") or {}
-        rows = [(h.t("start"), _clock(ev.get("start_s"))),
-                (h.t("end"), _clock(ev.get("end_s")) if ev.get("end_s") is not None else _LABELS["open"][1]),
-                (h.t("confidence"), ev.get("confidence"))]
+        rows = [(h.raw("start"), _clock(ev.get("start_s"))),
+                (h.raw("end"), _clock(ev.get("end_s")) if ev.get("end_s") is not None else h.raw("open")),
+                (h.raw("confidence"), ev.get("confidence"))]
         rows += [(k, v) for k, v in (details.items() if isinstance(details, Mapping) else [])]
         rows += [(k, v) for k, v in ev.items() if k not in ("kind", "article", "start_s", "end_s", "confidence", "details", "evidence")]
         evidence = "".join(f"<li>{h.e(x)}</li>" for x in (ev.get("evidence") or []))
@@ -860,7 +867,7 @@ def _finding_cards(h: _Html, findings: Sequence[Mapping[str, Any]], uris: Mappin
         cards.append(
             f'<div class="card"><h3>{h.e(f.get("kind", "privacy"))}: {h.e(f.get("zone"))}'
             f'<a class="tag" href="#art-{h.e(_safe_ref(ref))}" style="color:#fff">Art. {h.e(ref)}</a></h3>'
-            f"{h.table([(h.t('zone'), f.get('zone')), (h.t('confidence'), f.get('confidence'))])}"
+            f"{h.table([(h.raw('zone'), f.get('zone')), (h.raw('confidence'), f.get('confidence'))])}"
             + (f"<p><b>{h.t('cues')}</b></p><ul>{cues}</ul>" if cues else "") + f"{fig}</div>"
         )
     return "".join(cards)
@@ -894,7 +901,7 @@ def render_html(report: Mapping[str, Any], *, images: ReportImages | None = None
         for it in items:
             counts[it.get("verdict", "?")] = counts.get(it.get("verdict", "?"), 0) + 1
         worst = "prohibited" if counts.get("prohibited") else ("inconclusive" if counts.get("inconclusive") else "clear")
-        stats = "".join(f"<div><b>{n}</b>{h.e(v)}</div>" for v, n in counts.items())
+        stats = "".join(f"<div><b>{n}</b>{h.verdict_name(v)}</div>" for v, n in counts.items())
         parts.append(f'<section id="verdict"><h2>{h.t("verdict")}</h2>{h.verdict(worst)}<div class="stats">{stats}</div></section>')
         parts.append(_camera_section(h, doc.get("camera")))
         cards = []
