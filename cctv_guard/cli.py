@@ -126,8 +126,9 @@ def baseline_cmd(
     )
 
 
-def _check_privacy_fn():
-    """The privacy hook: cctv_guard.privacy scans a few representative frames, when present."""
+def _check_privacy_fn(baseline=None):
+    """The privacy hook: cctv_guard.privacy scans a few representative frames, when present;
+    the baseline's privacy* zones are masks (in the baseline's frame size)."""
     try:
         from cctv_guard import privacy
     except ImportError:
@@ -137,8 +138,11 @@ def _check_privacy_fn():
     if scan_frames is None or load_models is None:
         return None
 
+    masks = tuple(baseline.privacy_masks.values()) if baseline is not None else ()
+    size = baseline.frame_size if baseline is not None else None
+
     def run(frames: list) -> list:
-        return [f.to_json() for f in scan_frames(frames, models=load_models())]
+        return [f.to_json() for f in scan_frames(frames, models=load_models(), masks=masks or None, mask_size=size)]
 
     return run
 
@@ -201,7 +205,7 @@ def check_cmd(
             from cctv_guard import reports as _reports  # noqa: F401
         except ImportError:
             raise fail("--html needs the report module (cctv_guard.reports), which this installation lacks") from None
-    privacy_fn = None if no_privacy else _check_privacy_fn()
+    privacy_fn = None if no_privacy else _check_privacy_fn(b)
     bar, update = _tamper_progress("checking")
     with bar:
         result = check_source(source, b, every=every, keyframes_only=keyframes_only, start=start, end=end,
@@ -476,7 +480,9 @@ def camera_list(
     else:
         from rich.table import Table
 
-        table = Table(*_CAM_HEADERS, title=f"{len(rows)} cameras")
+        table = Table(title=f"{len(rows)} cameras")
+        for h in _CAM_HEADERS:  # fold, never truncate: an inspector must see every finding
+            table.add_column(h, overflow="fold")
         for r in rows:
             table.add_row(*(_cam_esc(v) for v in r))
         out.print(table)
