@@ -58,7 +58,7 @@ BASELINE_DIR = "baselines"
 BASELINE_SUFFIX = ".cgb"
 SCHEMA_VERSION = 2
 
-#: Art. 7 places, as ``category -> (clause, English, Chinese)``. ``other`` is a camera that is not
+#: Art. 7 places, as ``category -> (clause, English, Chinese words of that clause)``. ``other`` is a camera that is not
 #: at a place Art. 7 requires (still registrable and still subject to Art. 8, 9 and 11).
 CATEGORIES: dict[str, tuple[str | None, str, str]] = {
     "street": ("7(1)", "main street", "主要街道"),
@@ -67,12 +67,12 @@ CATEGORIES: dict[str, tuple[str | None, str, str]] = {
     "transit_hub": ("7(1)", "public transport hub", "公共交通枢纽"),
     "square": ("7(1)", "square", "广场"),
     "park": ("7(1)", "park", "公园"),
-    "public_place": ("7(1)", "other public place in a town or city", "其他公共场所"),
+    "public_place": ("7(1)", "other public place in a town or city", "公共场所"),
     "boundary_road": ("7(2)", "road at a county-level (or higher) boundary", "县级以上行政区域界线公路交界部位"),
     "key_unit": ("7(3)", "key security unit (important part)", "治安保卫重点单位的重要部位"),
     "residential_entrance": ("7(4)", "residential compound entrance", "居民住宅小区的出入口"),
-    "residential_passage": ("7(4)", "residential compound main passage", "居民住宅小区的主要通道"),
-    "other_required": ("7(5)", "other place required by law", "法律、法规、规章规定的其他部位"),
+    "residential_passage": ("7(4)", "residential compound main passage", "主要通道"),
+    "other_required": ("7(5)", "other place required by law", "其他区域、场所和部位"),
     "other": (None, "not an Art. 7 place", "其他"),
 }
 Category = Literal[

@@ -576,3 +576,26 @@ def test_kill_9_during_import_leaves_no_half_import(tmp_path) -> None:
                        capture_output=True, text=True, timeout=300)
     with open_registry(home) as reg:
         assert reg.count() == 20_002, r.stderr
+
+
+def test_findings_cite_what_the_catalogue_says() -> None:
+    """Registry findings carry the same article and penalty as the regulation catalogue."""
+    articles = pytest.importorskip("cctv_guard.articles")
+    c = cam(1, installed=date(2020, 1, 1), filed=None, signage=False)
+    found = c.findings(date(2026, 1, 1))
+    assert {f["kind"] for f in found} == {"filing_overdue", "signage_missing"}
+    for f in found:
+        cite = articles.for_kind(f["kind"])
+        assert (f["article"], f["penalty_article"]) == (cite.ref, cite.penalty_article)
+
+
+def test_categories_are_the_article_7_places() -> None:
+    """Every category names an existing clause of Art. 7 (or none, for `other`)."""
+    articles = pytest.importorskip("cctv_guard.articles")
+    clauses = {clause for clause, _, _ in CATEGORIES.values() if clause}
+    assert clauses == {"7(1)", "7(2)", "7(3)", "7(4)", "7(5)"}
+    for clause in clauses:
+        assert articles.resolve(clause).article == "7"
+    for clause, _, zh in CATEGORIES.values():  # the Chinese label is the clause's own wording
+        if clause:
+            assert zh in articles.resolve(clause).zh, (clause, zh)
