@@ -799,6 +799,7 @@ def _analyse_stream(
     keep_images: bool = False,
     progress: Progress | None = None,
     masks=None,
+    mask_size: tuple[int, int] | None = None,
 ) -> _Analysis:
     """Analyse frames whose view changed since the last analysed one; OCR a few of them."""
     plan = _OcrPlan(cfg.ocr.frames_per_source if (ocr and cfg.ocr.enabled) else 0, duration)
@@ -812,7 +813,8 @@ def _analyse_stream(
             continue
         last = thumb
         plan.t = fr.t
-        fc = analyse_frame(fr.image, models, cfg, ocr=plan, index=fr.index, t=fr.t, masks=masks)
+        fmasks = _masks_for(fr.image, masks, mask_size)
+        fc = analyse_frame(fr.image, models, cfg, ocr=plan, index=fr.index, t=fr.t, masks=fmasks)
         analysed.append(fc)
         if keep_images:  # keep the best frame of each family for its snapshot
             for fam, ev in fuse_frame(fc.cues, cfg).items():
@@ -828,6 +830,17 @@ def _analyse_stream(
     return _Analysis(tuple(analysed), images)
 
 
+def _masks_for(image: np.ndarray, masks, mask_size: tuple[int, int] | None):
+    """Masks in the pixels of `image`: scaled from `mask_size` (w, h) when given."""
+    if not masks or mask_size is None:
+        return masks
+    h, w = image.shape[:2]
+    sx, sy = w / mask_size[0], h / mask_size[1]
+    if (sx, sy) == (1.0, 1.0):
+        return masks
+    return tuple(tuple((x * sx, y * sy) for x, y in m) for m in masks)
+
+
 def scan_frames(
     frames: Sequence,
     *,
@@ -835,13 +848,19 @@ def scan_frames(
     models: PrivacyModels | None = None,
     ocr: bool = True,
     masks=None,
+    mask_size: tuple[int, int] | None = None,
 ) -> list[Finding]:
     """Privacy findings over already decoded frames (objects with .image, .t, .index) — what
-    `check` calls on its sampled frames. Unchanged views are skipped; OCR runs on a few frames."""
+    `check` calls on its sampled frames. Unchanged views are skipped; OCR runs on a few frames.
+    `masks` are polygons in frame pixels, or in a frame of `mask_size` (w, h) when the frames
+    were downscaled (a baseline's privacy zones); they default to the config's."""
     cfg = config or PrivacyConfig()
+    if not frames:
+        return []
     models = models or load_models(cfg, ocr=ocr and cfg.ocr.enabled)
     duration = frames[-1].t - frames[0].t if len(frames) > 1 else None
-    return fuse_frames(_analyse_stream(frames, models, cfg, ocr=ocr, duration=duration, masks=masks).frames, cfg)
+    analysis = _analyse_stream(frames, models, cfg, ocr=ocr, duration=duration, masks=masks, mask_size=mask_size)
+    return fuse_frames(analysis.frames, cfg)
 
 
 def _item(source: str, analysis: _Analysis, cfg: PrivacyConfig) -> ScanItem:
