@@ -937,17 +937,16 @@ def render_html(report: Mapping[str, Any], *, images: ReportImages | None = None
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write a report file atomically (temp file in the same folder, then rename)."""
-    from cctv_guard.signing import atomic_writer
+    """Write a report file atomically (temp file in the same folder, then rename), creating
+    its folder; an ordinary file (0666 less the umask), not a private 0600 one."""
+    from cctv_guard.atomic import write_atomic
 
     p = Path(path)
     try:
-        with atomic_writer(p, "w") as fh:
-            fh.write(text)
-        os.chmod(p, 0o666 & ~_umask())  # a report is an ordinary file, not a 0600 temp file
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return write_atomic(p, text, mode=0o666 & ~_umask())
     except OSError as exc:
         raise ConfigError(f"cannot write {p}: {exc.strerror or exc}") from None
-    return p
 
 
 def _umask() -> int:

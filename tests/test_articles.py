@@ -293,3 +293,24 @@ def test_cli_kinds_table_json():
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["filing_overdue"]["penalty_article"] == "19(2)" and "duty_zh" not in doc["moved"]
+
+
+def test_every_clause_literal_in_the_package_resolves():
+    """Any string literal shaped like a clause ("16(7)") anywhere in the package — constants,
+    maps, f-string-free literals — names a real clause."""
+    pat = re.compile(r"""["'](\d{1,2}\(\d{1,2}\))["']""")
+    seen = set()
+    for py in PACKAGE.rglob("*.py"):
+        for m in pat.finditer(py.read_text(encoding="utf-8")):
+            seen.add(m.group(1))
+            articles.clause(m.group(1))
+    assert {"8(1)"}.isdisjoint(seen) and len(seen) >= 10
+
+
+def test_kinds_cited_through_the_catalogue_exist():
+    """Code that asks the catalogue for a kind by a literal name (for_kind("x") / _finding("x"))
+    asks for a kind it knows."""
+    pat = re.compile(r"""(?:for_kind|_finding)\(\s*["']([a-z_]+)["']""")
+    for py in PACKAGE.rglob("*.py"):
+        for m in pat.finditer(py.read_text(encoding="utf-8")):
+            articles.for_kind(m.group(1))

@@ -531,3 +531,16 @@ def test_details_that_are_not_a_mapping_are_rejected_at_entry(frame):
     assert reports.draw_event_frame(frame, ev).shape == frame.shape
     with pytest.raises(ConfigError, match="events.0.details"):
         reports.render_html(_check_report([ev]))
+
+
+def test_reports_are_ordinary_files_and_unwritable_targets_are_one_line_errors(tmp_path):
+    import os
+    import stat
+
+    p = reports.write_summary([], tmp_path / "deep" / "s.csv")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~mask
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="cannot write"):
+        reports.write_html(tmp_path / "file" / "r.html", _check_report([]))
