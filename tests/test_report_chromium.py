@@ -137,3 +137,29 @@ def test_end_to_end_check_report_in_chromium(tmp_path):
     probe.write_text(_with_probe(html, keep_csp=False), encoding="utf-8")
     assert _loaded_images(tmp_path, probe) == "2/2"
     assert _screenshot(tmp_path, out).std() > 20
+
+
+@pytest.mark.slow
+def test_check_cli_html_option(tmp_path):
+    """`cctv-guard check ... --html` (the tamper core's command) writes this module's report,
+    with the event's frame re-read from the footage beside the baseline view."""
+    from typer.testing import CliRunner
+
+    from cctv_guard.cli import app
+
+    moved = SAMPLES / "vtest_moved.mp4"
+    if not moved.is_file():
+        pytest.skip("samples not present")
+    runner = CliRunner()
+    base = tmp_path / "cam.baseline"
+    r = runner.invoke(app, ["baseline", str(SAMPLES / "vtest_normal.mp4"), "--out", str(base), "--end", "20",
+                            "--zone", "must_see=100,150;380,150;380,340;100,340"])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "report.html"
+    r = runner.invoke(app, ["check", str(moved), "--baseline", str(base), "--start", "10", "--no-privacy", "--html", str(out)])
+    assert r.exit_code == 1, r.output
+    html = out.read_text(encoding="utf-8")
+    assert html.count("data:image/jpeg") == 2 and 'id="event-1"' in html and 'id="art-8"' in html
+    probe = tmp_path / "probe.html"
+    probe.write_text(_with_probe(html, keep_csp=False), encoding="utf-8")
+    assert _loaded_images(tmp_path, probe) == "2/2"
