@@ -323,3 +323,127 @@ def test_change_detection_on_thumbnails():
     walker = a.copy()
     walker[100:180, 150:180] = 255  # someone walks through a fixed view
     assert not P.view_changed(P._thumb(a), P._thumb(walker), 0.2)
+
+
+# --- the real models ----------------------------------------------------------------------------
+
+from conftest import SAMPLES  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def models():
+    return P.load_models(ocr=True)
+
+
+def test_bundled_everyday_images_are_clear(models):
+    from cctv_guard.sources import read_image
+
+    paths = sorted((SAMPLES / "images").glob("*.jpg"))
+    assert paths
+    for p in paths:
+        item = P.scan_image(read_image(p), models=models, ocr=False, source=str(p))
+        assert item.verdict == "clear", (p.name, item.to_json())
+
+
+def _scenes(shared_data: Path, category: str) -> list[Path]:
+    return sorted((shared_data / "dev" / "scenes" / category).glob("*.jpg"))
+
+
+@pytest.mark.parametrize(
+    "category, min_rate, articles",
+    [
+        ("restroom", 0.9, {"9(3)"}),
+        ("bathroom_shower", 0.85, {"9(3)"}),
+        ("bedroom_hotel_dorm", 0.8, {"9(1)", "9(2)", "9(3)"}),
+    ],
+)
+def test_dev_scenes_of_prohibited_places(shared_data, models, category, min_rate, articles):
+    from cctv_guard.sources import read_image
+
+    paths = _scenes(shared_data, category)
+    assert paths
+    items = [P.scan_image(read_image(p), models=models, ocr=False, source=p.name) for p in paths]
+    flagged = [i for i in items if i.verdict == "prohibited"]
+    assert len(flagged) / len(items) >= min_rate, [i.source for i in items if i.verdict != "prohibited"]
+    assert all(i.findings[0].article in articles for i in flagged)
+
+
+def test_dev_scenes_of_allowed_places_are_clear(shared_data, models):
+    from cctv_guard.sources import read_image
+
+    paths = _scenes(shared_data, "allowed")
+    items = [P.scan_image(read_image(p), models=models, ocr=False, source=p.name) for p in paths]
+    assert [i.source for i in items if i.verdict == "prohibited"] == []
+    assert all(i.verdict == "clear" for i in items if "street" in i.source)
+
+
+def test_scan_frames_applies_masks_given_in_another_frame_size(shared_data, models):
+    from cctv_guard.sources import Frame, read_image
+
+    photo = _scenes(shared_data, "restroom")[0]
+    img = read_image(photo)
+    h, w = img.shape[:2]
+    small = cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    frames = [Frame(small, 0.0, 0, True)]
+    assert P.scan_frames(frames, models=models, ocr=False)[0].article == "9(3)"
+    whole = (((0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))),)
+    assert P.scan_frames(frames, models=models, ocr=False, masks=whole, mask_size=(w, h)) == []
+
+
+def test_scan_source_on_a_video_and_an_image(models):
+    item = P.scan_source(SAMPLES / "vtest_normal.mp4", models=models, ocr=False)
+    assert item.verdict == "clear" and item.frames_analyzed >= 1
+    still = P.scan_source(sorted((SAMPLES / "images").glob("*.jpg"))[0], models=models, ocr=False)
+    assert still.verdict == "clear" and still.frames_analyzed == 1
+
+
+def _sign(lines: list[str], size=(640, 360)) -> np.ndarray:
+    """A wall with a door sign, drawn with a CJK font (skips when none is installed)."""
+    Image = pytest.importorskip("PIL.Image")
+    ImageDraw = pytest.importorskip("PIL.ImageDraw")
+    ImageFont = pytest.importorskip("PIL.ImageFont")
+    fonts = [Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+             Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc"),
+             Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")]
+    font_path = next((f for f in fonts if f.is_file()), None)
+    if font_path is None:
+        pytest.skip("no CJK font installed (fonts-noto-cjk)")
+    rng = np.random.default_rng(0)
+    wall = (rng.normal(180, 12, (size[1], size[0], 3))).clip(0, 255).astype(np.uint8)
+    wall = cv2.GaussianBlur(wall, (0, 0), 1.0)
+    img = Image.fromarray(wall)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(font_path), 56)
+    draw.rectangle((140, 60, 500, 100 + 80 * len(lines)), fill=(30, 90, 40))
+    for k, text in enumerate(lines):
+        draw.text((170, 80 + 80 * k), text, font=font, fill=(255, 255, 255))
+    return cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "lines, zone",
+    [
+        (["卫生间", "Toilet"], "restroom"),
+        (["更衣室"], "changing_room"),
+        (["男装 专卖"], None),  # a men's-wear shop: no finding
+    ],
+)
+def test_signs_are_read_and_mapped(models, lines, zone):
+    item = P.scan_image(_sign(lines), models=models, ocr=True, source="sign")
+    if zone is None:
+        assert item.verdict == "clear", item.to_json()
+    else:
+        assert item.verdict == "prohibited", item.to_json()
+        assert item.findings[0].zone == zone and item.findings[0].article == "9(3)"
+        assert any(c.cue.startswith("ocr:") for c in item.findings[0].cues)
+
+
+def test_models_are_missing_gives_a_model_error(tmp_path, monkeypatch):
+    from cctv_guard import detection
+    from cctv_guard.errors import ModelError
+
+    monkeypatch.setenv("CCTV_GUARD_MODELS", str(tmp_path))
+    monkeypatch.setattr(detection, "_cache", {})
+    with pytest.raises(ModelError):
+        P.load_models(ocr=False)
