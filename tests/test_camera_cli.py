@@ -218,3 +218,14 @@ def test_exit_codes_through_python_m(home) -> None:
     bad = subprocess.run([sys.executable, "-m", "cctv_guard", "camera", "show", "X", "--checks", "-1"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and SECRET not in ok.stderr + dup.stderr + bad.stderr
+
+
+def test_plain_table_aligns_wide_characters(home) -> None:
+    from rich.cells import cell_len
+
+    assert run(*ADD).exit_code == 0
+    add2 = [a if a != "GS-LZ-0012" else "GS-LZ-0013" for a in ADD]
+    assert run(*add2, "--name", "东方红广场 东北角").exit_code == 0
+    lines = run("camera", "list").stdout.splitlines()
+    starts = [cell_len(ln[: ln.index(word)]) for ln, word in zip(lines, ("category", "square", "square"))]
+    assert len(set(starts)) == 1, lines
