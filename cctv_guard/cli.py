@@ -327,6 +327,7 @@ def scan_cmd(
 # camera: the camera registry (cctv_guard.registry); helpers are prefixed _cam.
 import contextlib as _contextlib  # noqa: E402
 from enum import Enum as _CamEnum  # noqa: E402
+import re as _re_cam  # noqa: E402
 
 camera_app = typer.Typer(
     help="The camera registry (Art. 7, 8, 11): cameras, zones, baselines and check history.\n\n"
@@ -446,6 +447,8 @@ def _cam_row(c, today) -> list[str]:
             c.filed.isoformat() if c.filed else "", signage, findings, c.source_redacted or ""]
 
 
+_CAM_WIDE = _re_cam.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+                            "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
 _CAM_HEADERS = ["id", "name", "category", "lat", "lon", "operator", "installed", "filed", "signage", "findings", "source"]
 
 
@@ -474,8 +477,10 @@ def camera_list(
         return
     rows = [_cam_row(c, today) for c in cams]
     if len(rows) > _CAM_TABLE_RICH_MAX or not rows or not out.is_terminal:  # plain: fast, full values
-        widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(_CAM_HEADERS)]
-        lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in [_CAM_HEADERS] + rows]
+        wide = _CAM_WIDE.findall  # display width: CJK and full-width characters take two cells
+        cells = [[(v, len(v) if v.isascii() else len(v) + len(wide(v))) for v in r] for r in [_CAM_HEADERS] + rows]
+        widths = [max(r[i][1] for r in cells) for i in range(len(_CAM_HEADERS))]
+        lines = ["  ".join(v + " " * (w - n) for (v, n), w in zip(r, widths)).rstrip() for r in cells]
         sys.stdout.write("\n".join(lines) + "\n")
     else:
         from rich.table import Table
