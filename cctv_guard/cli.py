@@ -303,7 +303,7 @@ def scan_cmd(
         for it in report.items:
             verdict = f"[{colour[it.verdict]}]{it.verdict}[/]"
             if not it.findings:
-                table.add_row(escape(it.source), verdict, "", escape(it.reason or ""), "", "")
+                table.add_row(escape(it.source), verdict, "", "", "", escape(it.reason or ""))
             for k, f in enumerate(it.findings):
                 cues = ", ".join(f"{c.cue} {c.score:.2f}" for c in f.cues[:4])
                 table.add_row(escape(it.source) if k == 0 else "", verdict if k == 0 else "", f.article, f.zone,

@@ -23,6 +23,7 @@ How a verdict comes about (DESIGN.md §1, issue 3):
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from dataclasses import dataclass, field, replace
@@ -825,8 +826,6 @@ def _analyse_stream(
             images = {i: im for i, im in images.items() if i in wanted}
         if progress is not None and duration:
             progress(min(1.0, fr.t / duration))
-        if len(analysed) >= 10 * cfg.sampling.max_frames:  # a live stream: enough seen
-            break
     return _Analysis(tuple(analysed), images)
 
 
@@ -898,11 +897,12 @@ def _video_frames(src, cfg: PrivacyConfig) -> Iterator:
     """The frames a video scan looks at. Short files: decoded in order, one frame per
     max(min_interval_s, duration / max_frames). Files longer than keyframes_only_after_s: one
     seek per sample time to the next keyframe, so an hour of footage costs `max_frames` keyframe
-    decodes. Streams: one frame per min_interval_s (the caller stops after enough frames)."""
+    decodes. Streams (and files of unknown length): one frame per min_interval_s, `max_frames`
+    of them."""
     s = cfg.sampling
     d = src.info.duration_s
     if src.info.kind == "stream" or not d:
-        yield from src.frames(every=s.min_interval_s)
+        yield from itertools.islice(src.frames(every=s.min_interval_s), s.max_frames)
         return
     every = max(s.min_interval_s, d / s.max_frames)
     if d <= s.keyframes_only_after_s:
