@@ -675,7 +675,8 @@ def camera_export(
 def camera_import(
     ctx: typer.Context,
     csv_file: Path = typer.Argument(..., metavar="FILE.csv", help="UTF-8 CSV with a header: id,name,lat,lon,category[,operator,installed,filed,signage,source,notes]."),
-    update: bool = typer.Option(False, "--update", help="Replace cameras whose id already exists (default: error)."),
+    update: bool = typer.Option(False, "--update", help="Update cameras whose id already exists, in the CSV's columns only "
+                                "(a CSV without 'source' keeps the stored stream URIs); default: error."),
 ) -> None:
     """Register many cameras from a CSV in one transaction: all rows or none.
 
