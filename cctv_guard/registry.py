@@ -472,6 +472,7 @@ class _Dialect:
     name = "sqlite"
     types = {"real": "REAL", "blob": "BLOB", "serial": "INTEGER PRIMARY KEY AUTOINCREMENT"}
     blobs_in_db = False
+    binary_order = ""  # SQLite compares TEXT byte-wise already
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
@@ -526,6 +527,7 @@ class _PostgresDialect(_Dialect):
     name = "postgresql"
     types = {"real": "DOUBLE PRECISION", "blob": "BYTEA", "serial": "BIGSERIAL PRIMARY KEY"}
     blobs_in_db = True
+    binary_order = ' COLLATE "C"'  # the same order as SQLite, whatever the server's locale
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
@@ -703,7 +705,7 @@ class Registry:
     def list_cameras(self, *, overdue: bool = False, today: date | None = None) -> list[Camera]:
         """Every camera, ordered by id; ``overdue=True`` keeps only those whose Art. 11 filing is overdue."""
         with self._guard("listing cameras"):
-            rows = self._db.execute(f"{_CAM_SELECT} ORDER BY id").fetchall()
+            rows = self._db.execute(f"{_CAM_SELECT} ORDER BY id{self._db.binary_order}").fetchall()
             zones = self._zones_by_camera()
         cams = self._rows_to_cameras(rows, zones)
         if overdue:
@@ -811,7 +813,8 @@ class Registry:
         """Add many cameras in ONE transaction: all or nothing. Every row is validated first;
         on any error nothing is written and a :class:`RegistryError` names the row and column
         (``.errors`` holds every problem). ``update=True`` replaces existing cameras with the
-        same id instead of rejecting them. Returns the number of cameras written."""
+        same id instead of rejecting them — only the columns every row has are replaced, so a
+        CSV without ``source`` keeps the stored stream URIs. Returns the number of cameras written."""
         where = where or (lambda i: f"row {i + 1}, ")
         errors: list[str] = []
         valid: list[CameraFields] = []
@@ -840,8 +843,9 @@ class Registry:
         now = _now()
         sql = (f"INSERT INTO cameras ({', '.join(_CAM_COLS)}) VALUES ({', '.join('?' * len(_CAM_COLS))})")
         if update:
+            given = set.intersection(*(set(r) for r in rows)) if rows else set()
             sql += " ON CONFLICT (id) DO UPDATE SET " + ", ".join(
-                f"{c} = excluded.{c}" for c in _CAM_COLS if c not in ("id", "created_at"))
+                f"{c} = excluded.{c}" for c in _CAM_COLS if c == "updated_at" or (c in given and c != "id"))
         chunk = 1000
         with self._guard("importing cameras"):
             with self._db.transaction():

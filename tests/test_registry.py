@@ -116,9 +116,11 @@ class CrudSuite:
     def test_list_is_ordered_and_complete(self, reg) -> None:
         for i in (3, 1, 2):
             reg.add_camera(cam(i))
+        for cid in ("gs-lower", "GS_UNDER", "GS.DOT", "0-first"):
+            reg.add_camera(cam(9, id=cid))
         ids = [c.id for c in reg.list_cameras()]
-        assert ids == sorted(ids) and len(ids) == 3
-        assert reg.count() == 3
+        assert ids == sorted(ids) and len(ids) == 7  # code-point order on every backend
+        assert reg.count() == 7
 
     def test_update_changes_only_given_fields(self, reg) -> None:
         reg.add_camera(cam(1))
@@ -264,8 +266,11 @@ class CrudSuite:
         with pytest.raises(RegistryError, match="row 1, id: camera 'C0' already exists"):
             reg.import_cameras(again)
         assert reg.count() == 50 and reg.find_camera("NEW") is None
+        reg.update_camera("C1", source=f"rtsp://u:{SECRET}@h/c1", notes="kept")
         assert reg.import_cameras(again, update=True) == 4
-        assert reg.get_camera("C1").name == "renamed" and reg.count() == 51
+        c1 = reg.get_camera("C1")
+        assert c1.name == "renamed" and reg.count() == 51
+        assert c1.source == f"rtsp://u:{SECRET}@h/c1" and c1.notes == "kept"  # columns the rows lack are kept
         with pytest.raises(RegistryError, match="appears twice"):
             reg.import_cameras([rows[0] | {"id": "D"}, rows[1] | {"id": "D"}])
 
