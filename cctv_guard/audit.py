@@ -81,6 +81,7 @@ class WorkItem:
     privacy: bool = False
     timeout_s: float = 1800.0
     problem: str | None = None  # known before running: the item fails with this reason
+    html: bool = True  # also render the HTML report (in the worker, beside footage and baseline)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -205,7 +206,8 @@ def plan_audit(cfg: FleetConfig, *, today: date | None = None, home: str | None 
             for day in days:
                 files, where = find_recordings(cid, day, cfg, extra.recordings if extra else None)
                 common = dict(camera_id=cid, day=day.isoformat(), baseline=baseline, zones=zones, every=every,
-                              keyframes_only=keyframes_only, privacy=cfg.checks.privacy, timeout_s=cfg.engine.timeout_s)
+                              keyframes_only=keyframes_only, privacy=cfg.checks.privacy, timeout_s=cfg.engine.timeout_s,
+                              html=cfg.outputs.html_reports)
                 if not files:
                     items.append(WorkItem(item_id_for(cid, day.isoformat(), None), source=None, size=0,
                                           problem=f"no recordings found for {cid} on {day} (looked for {where})", **common))
@@ -267,17 +269,42 @@ def _privacy_fn(frames: list) -> list:
     return [f.to_json() for f in scan_frames(frames, models=_privacy_models())]
 
 
+def _item_baseline(item: WorkItem):
+    if item.baseline is None:
+        raise SourceError(item.problem or f"camera {item.camera_id} has no baseline")
+    zones = json.dumps(item.zones, sort_keys=True) if item.zones is not None else None
+    return _cached_baseline(item.baseline, os.stat(item.baseline).st_mtime_ns, zones)
+
+
 def check_item(item: WorkItem) -> dict:
     """The real work: check one recording against its camera's baseline -> a check@1 dict."""
     from cctv_guard.check import check_source
 
-    if item.baseline is None or item.source is None:
+    if item.source is None:
         raise SourceError(item.problem or "nothing to check")
-    zones = json.dumps(item.zones, sort_keys=True) if item.zones is not None else None
-    baseline = _cached_baseline(item.baseline, os.stat(item.baseline).st_mtime_ns, zones)
-    result = check_source(item.source, baseline, every=item.every, keyframes_only=item.keyframes_only,
+    result = check_source(item.source, _item_baseline(item), every=item.every, keyframes_only=item.keyframes_only,
                           camera_id=item.camera_id, privacy_fn=_privacy_fn if item.privacy else None)
     return result.to_json()
+
+
+def render_report(item: WorkItem, check: dict) -> str | None:
+    """The item's HTML report (the `reports` module's, as `check --html` writes it: baseline view,
+    offending frames re-read from the recording, articles cited), rendered where the footage and
+    the baseline are; None when it cannot be drawn (the JSON remains the record)."""
+    import tempfile
+
+    try:
+        from cctv_guard.reports import write_check_html
+    except ImportError:
+        return None
+    try:
+        baseline = _item_baseline(item)
+        with tempfile.TemporaryDirectory(prefix="cctv-guard-report-") as d:
+            return write_check_html(check, Path(d) / "report.html", baseline=baseline, source=item.source).read_text("utf-8")
+    except ItemTimeout:
+        raise
+    except Exception:  # a report that cannot be drawn must not fail the audit of the recording
+        return None
 
 
 def _on_alarm(signum, frame):  # pragma: no cover - runs in workers
@@ -293,13 +320,14 @@ def failed_record(item: WorkItem, reason: str) -> dict:
     return _record(item, "failed", " ".join(str(reason).split()) or "failed")
 
 
-def run_item(work: Work, item: WorkItem) -> tuple[dict, float]:
+def run_item(work: Work, item: WorkItem) -> tuple[dict, float, str | None]:
     """Run `work` on one item with its timeout; never raises: a failure becomes a failed record.
-    Returns (record, wall seconds). The timeout uses SIGALRM where the item runs on a main
-    thread (pool and Ray workers), so it interrupts a slow decode between frames."""
+    Returns (record, wall seconds, HTML report or None). The timeout uses SIGALRM where the item
+    runs on a main thread (pool and Ray workers), so it interrupts a slow decode between frames."""
     t0 = time.monotonic()
+    page = None
     if item.problem:
-        return failed_record(item, item.problem), 0.0
+        return failed_record(item, item.problem), 0.0, None
     alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     old = None
     if alarm:
@@ -310,6 +338,8 @@ def run_item(work: Work, item: WorkItem) -> tuple[dict, float]:
         if not isinstance(check, dict) or "verdict" not in check:
             raise TypeError(f"the work function returned {type(check).__name__}, not a check@1 dict")
         rec = _record(item, "ok", None, check)
+        if item.html:
+            page = render_report(item, check)
     except ItemTimeout:
         rec = failed_record(item, f"timed out after {item.timeout_s:g} s")
     except CctvGuardError as exc:
@@ -322,12 +352,12 @@ def run_item(work: Work, item: WorkItem) -> tuple[dict, float]:
         if alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
-    return rec, time.monotonic() - t0
+    return rec, time.monotonic() - t0, page if rec["status"] == "ok" else None
 
 
 # --- engines ----------------------------------------------------------------------------------------------
 
-OnDone = Callable[[dict, float], None]
+OnDone = Callable[[dict, float, "str | None"], None]  # (record, wall s, HTML report)
 
 
 def default_workers() -> int:
@@ -371,11 +401,11 @@ def _drain(pool: ProcessPoolExecutor, queue: deque, work: Work, on_done: OnDone,
 
 def _collect(fut, it: WorkItem, on_done: OnDone, lost: list[WorkItem]) -> None:
     try:
-        rec, wall = fut.result()
+        result = fut.result()
     except BrokenProcessPool:
         lost.append(it)
         return
-    on_done(rec, wall)
+    on_done(*result)
 
 
 def run_local(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, workers: int | None = None,
@@ -394,7 +424,7 @@ def run_local(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, workers
             while suspects:
                 it = suspects.popleft()
                 if _drain(pool, deque([it]), work, on_done, 1):
-                    on_done(failed_record(it, "the worker process died while checking this recording"), 0.0)
+                    on_done(failed_record(it, "the worker process died while checking this recording"), 0.0, None)
                     break  # the pool is broken: start a new one
             else:
                 suspects.extend(_drain(pool, remaining, work, on_done, max_in_flight))
@@ -443,18 +473,18 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
             for ref in ready:
                 it, _t = pending.pop(ref)
                 try:
-                    rec, wall = ray.get(ref)
+                    result = ray.get(ref)
                 except Exception as exc:  # RayTaskError, WorkerCrashedError, TaskCancelledError...
-                    on_done(failed_record(it, f"ray task failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"), 0.0)
+                    on_done(failed_record(it, f"ray task failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"), 0.0, None)
                     continue
-                on_done(rec, wall)
+                on_done(*result)
             now = time.monotonic()
             for ref, (it, t_sub) in list(pending.items()):
                 # queued behind at most one item per slot: allow two timeouts plus grace from submission
                 if now - t_sub > 2 * it.timeout_s + RAY_GRACE_S:
                     ray.cancel(ref, force=True)
                     pending.pop(ref)
-                    on_done(failed_record(it, f"timed out after {it.timeout_s:g} s (task cancelled)"), 0.0)
+                    on_done(failed_record(it, f"timed out after {it.timeout_s:g} s (task cancelled)"), 0.0, None)
     finally:
         if started:
             ray.shutdown()
@@ -464,9 +494,10 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
 
 
 def _write_json(path: Path, data: Any) -> Path:
-    from cctv_guard.registry import write_text_atomic
+    from cctv_guard.atomic import write_atomic
 
-    return write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
 def _read_json(path: Path) -> Any:
@@ -552,27 +583,16 @@ def open_run(run_dir: str | os.PathLike) -> AuditRun:
     return AuditRun(d, cfg, plan, doc.get("created", ""))
 
 
-def _report_writer():
-    """R2's HTML report writer when the reports module provides it, else None."""
-    try:
-        from cctv_guard.reports import write_check_report
-    except ImportError:
-        return None
-    return write_check_report
+def store_record(run: AuditRun, rec: dict, page: str | None = None) -> None:
+    """Write one finished item: its check@1 JSON (and HTML report), then its record — the record
+    last, atomically, since its presence marks the item done."""
+    from cctv_guard.atomic import write_atomic
 
-
-def store_record(run: AuditRun, rec: dict, *, html_reports: bool = True) -> None:
-    """Write one finished item: its check@1 JSON (and HTML), then its record — the record last,
-    atomically, since its presence marks the item done."""
     if rec["status"] == "ok" and rec.get("check") is not None:
         cp = run.check_path(rec)
         _write_json(cp, rec["check"])
-        writer = _report_writer() if html_reports else None
-        if writer is not None:
-            try:
-                writer(rec["check"], cp.with_suffix(".html"))
-            except CctvGuardError:
-                pass  # the JSON is the record; a report that cannot be drawn is not an audit failure
+        if page is not None:
+            write_atomic(cp.with_suffix(".html"), page)
     _write_json(run.record_path(rec["item_id"]), rec)
 
 
@@ -802,16 +822,16 @@ td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left}} th{{background
 
 
 def write_summary_files(run: AuditRun, summary: Mapping[str, Any]) -> list[Path]:
-    from cctv_guard.registry import write_text_atomic
+    from cctv_guard.atomic import write_atomic
 
     out = []
     fmts = run.config.outputs.summary
     if "json" in fmts:
         out.append(_write_json(run.dir / "summary.json", summary))
     if "csv" in fmts:
-        out.append(write_text_atomic(run.dir / "summary.csv", summary_csv(summary)))
+        out.append(write_atomic(run.dir / "summary.csv", summary_csv(summary)))
     if "html" in fmts:
-        out.append(write_text_atomic(run.dir / "summary.html", summary_html(summary, run.dir)))
+        out.append(write_atomic(run.dir / "summary.html", summary_html(summary, run.dir)))
     return out
 
 
@@ -918,8 +938,8 @@ def execute(run: AuditRun, *, engine: str | None = None, workers: int | None = N
     state = {"done": resumed, "failed": 0, "footage": 0.0, "busy": 0.0}
     t0 = time.monotonic()
 
-    def on_done(rec: dict, wall: float) -> None:
-        store_record(run, rec, html_reports=cfg.outputs.html_reports)
+    def on_done(rec: dict, wall: float, page: str | None) -> None:
+        store_record(run, rec, page)
         state["done"] += 1
         state["busy"] += wall
         if rec["status"] != "ok":

@@ -32,6 +32,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -132,7 +133,8 @@ def measure_decode(fleet: Path, workers: int) -> tuple[float, float]:
     run = audit.create_run(audit.load_fleet(fleet), run_dir / "run")
     cpu = []
     t0, c0 = time.monotonic(), time.process_time()
-    audit.run_local(run.plan.items, decode_keyframes, lambda rec, wall: cpu.append(rec["check"]["cpu_s"]), workers=workers)
+    items = [replace(it, html=False) for it in run.plan.items]  # decode only: no report either
+    audit.run_local(items, decode_keyframes, lambda rec, wall, page: cpu.append(rec["check"]["cpu_s"]), workers=workers)
     wall, own = time.monotonic() - t0, time.process_time() - c0
     shutil.rmtree(run_dir)
     return wall, sum(cpu) + own

@@ -301,6 +301,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_gives_the_uninterrupted_summary(tmp_path, monkeypatch):
     monkeypatch.setenv("CCTV_GUARD_HOME", str(tmp_path / "home"))
     cams = {f"CAM-{i:03d}": {f"r{j}.mp4": ("fine " * (i + j + 1)) + ("moved" if (i + j) % 5 == 0 else "")

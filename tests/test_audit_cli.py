@@ -68,6 +68,8 @@ def test_audit_writes_reports_and_exits_1_on_violations(tmp_path, baseline_file)
     doc = json.loads(check_b.read_text())
     assert doc["schema"] == "cctv-guard/check@1" and doc["camera_id"] == "CAM-B"
     assert any(e["kind"] == "moved" and e["article"] == "8" for e in doc["events"])
+    page = check_b.with_suffix(".html").read_text()  # the reports module's page, with the pictures
+    assert page.lower().startswith("<!doctype html>") and "moved" in page and "data:image/jpeg;base64," in page
     assert (out / "summary.csv").read_text().count("\n") == 4 and "<svg" in (out / "summary.html").read_text()
     # the same folder again is refused; --resume finishes nothing new and keeps the verdicts
     r = runner.invoke(app, ["audit", str(fleet), "--out", str(out)])

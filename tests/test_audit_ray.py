@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.slow  # starting Ray takes ~10 s
 
 from cctv_guard.audit import open_run, resume_audit, start_audit  # noqa: E402
 from test_audit import CAMERAS, comparable, fake_check, make_fleet  # noqa: E402
