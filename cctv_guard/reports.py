@@ -397,7 +397,7 @@ def _event_matrix(event: Mapping[str, Any] | None, fw: float, fh: float) -> np.n
     return T if _homography(details) is not None else _about_centre(T, fw, fh)
 
 
-def draw_baseline(image: ImageLike, zones: Mapping[str, Sequence[tuple[float, float]]] = {},
+def draw_baseline(image: ImageLike, zones: Mapping[str, Sequence[tuple[float, float]]] | None = None,
                   frame_size: tuple[int, int] | None = None, event: Mapping[str, Any] | None = None) -> np.ndarray:
     """A copy of the baseline view with the must-see zones outlined in green and, for an event
     that measured the camera's motion, the part of the baseline the camera now sees (red)."""
@@ -405,7 +405,7 @@ def draw_baseline(image: ImageLike, zones: Mapping[str, Sequence[tuple[float, fl
     h, w = img.shape[:2]
     fw, fh = frame_size or (w, h)
     k = w / fw
-    for name, pts in zones.items():
+    for name, pts in (zones or {}).items():
         p = np.asarray(pts, np.float64) * k
         _poly(img, p, GREEN, fill=0.15)
         _label(img, str(name).encode("ascii", "replace").decode(), tuple(p.min(axis=0).astype(int) + 4), GREEN)
@@ -421,7 +421,7 @@ def draw_baseline(image: ImageLike, zones: Mapping[str, Sequence[tuple[float, fl
 
 def draw_event_frame(image: ImageLike, event: Mapping[str, Any], *,
                      frame_size: tuple[int, int] | None = None,
-                     zones: Mapping[str, Sequence[tuple[float, float]]] = {}) -> np.ndarray:
+                     zones: Mapping[str, Sequence[tuple[float, float]]] | None = None) -> np.ndarray:
     """A copy of an offending frame with what the event measured drawn on it: the baseline's
     outline mapped into this view (the coverage polygon, red), the must-see zones where they
     went (yellow), the shift of the baseline's centre (arrow), and a covered region (cyan)."""
@@ -440,7 +440,7 @@ def draw_event_frame(image: ImageLike, event: Mapping[str, Any], *,
             if inside.any():  # a zoomed-in camera's old view lies wholly outside the frame
                 x0, y0 = np.clip(mapped.min(axis=0), 0, [w, h]).astype(int)
                 _label(img, "baseline view", (x0 + 6, y0 + 44), RED)
-        for name, pts in zones.items():
+        for name, pts in (zones or {}).items():
             z = cv2.perspectiveTransform(np.asarray(pts, np.float64).reshape(-1, 1, 2), M).reshape(-1, 2) * k
             if np.all(np.isfinite(z)):
                 _poly(img, z, YELLOW)
@@ -1080,16 +1080,21 @@ def summary_rows(reports: Iterable[Mapping[str, Any] | tuple[Mapping[str, Any], 
     return rows
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@")
 
 
 def _csv_cell(v: Any) -> Any:
-    """Numbers as they are; text that a spreadsheet would run as a formula gets a leading quote."""
+    """Numbers as they are; text on one line (tabs and line breaks become spaces), and text that
+    a spreadsheet would run as a formula gets a leading quote."""
     if v is None:
         return ""
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
-        return "'" + v
+    if isinstance(v, str):
+        v = v.translate(_ONE_LINE)
+        return "'" + v if v.startswith(_FORMULA_START) else v
     return v
+
+
+_ONE_LINE = str.maketrans({"\r": " ", "\n": " ", "\t": " ", "\x0b": " ", "\x0c": " "})
 
 
 def _md_cell(v: Any) -> str:

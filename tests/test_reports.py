@@ -544,3 +544,37 @@ def test_reports_are_ordinary_files_and_unwritable_targets_are_one_line_errors(t
     (tmp_path / "file").write_text("x")
     with pytest.raises(ConfigError, match="cannot write"):
         reports.write_html(tmp_path / "file" / "r.html", _check_report([]))
+
+
+# --- properties ------------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=_TEXT, source=_TEXT)
+def test_summary_csv_round_trips_any_text(name, source):
+    row = reports.SummaryRow(camera_id="c1", name=name, source=source, verdict="violation", frames_analyzed=3,
+                             duration_s=1.5, events=1, findings=0, kinds="moved", articles="8", penalty_articles="19(1)",
+                             first_event_s=0.5)
+    back = next(csv.DictReader(io.StringIO(reports.summary_text([row], "csv"), newline="")))
+    for value, got in ((name, back["name"]), (source, back["source"])):
+        flat = re.sub(r"[\r\n\t\x0b\x0c]", " ", value)
+        assert got == ("'" + flat if flat.startswith(("=", "+", "-", "@")) else flat)
+    assert back["first_event_s"] == "0.5" and back["events"] == "1"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_TEXT)
+def test_html_never_contains_report_text_unescaped(text):
+    marked = "ZQX" + text + "QXZ"  # the markers never occur in the page itself
+    report = _check_report([{"kind": "moved", "start_s": 1.0, "evidence": [marked], "details": {marked: marked}}],
+                           [dict(PRIVACY, zone=marked)])
+    report["source"] = marked
+    doc = reports.render_html(report, camera={"id": marked, "name": marked})
+    if any(c in text for c in "<>&\"'"):
+        assert marked not in doc
+    assert "<script" not in doc.lower()
