@@ -54,6 +54,7 @@ ITEM_SCHEMA = "cctv-guard/audit-item@1"
 SUMMARY_SCHEMA = "cctv-guard/audit@1"
 MAX_TASKS_PER_CHILD = 50  # recycle pool workers now and then: bounded memory over a long night
 MAX_ATTEMPTS = 2  # Ray: an item whose worker process died is retried once
+FILE_MODE = 0o644  # reports are for sharing (atomic writes start from a private temp file)
 RAY_GRACE_S = 60.0  # beyond its own timeout, how long a Ray task may run before it is cancelled
 VERDICT_ORDER = ("violation", "failed", "pending", "inconclusive", "compliant")  # worst first
 VERDICT_COLOURS = {"violation": "#d7263d", "failed": "#7d3c98", "pending": "#adb5bd", "inconclusive": "#f4a261",
@@ -81,7 +82,7 @@ class WorkItem:
     privacy: bool = False
     timeout_s: float = 1800.0
     problem: str | None = None  # known before running: the item fails with this reason
-    html: bool = True  # also render the HTML report (in the worker, beside footage and baseline)
+    html: bool | str = True  # render the HTML report (in the worker): True, False or "violations"
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -338,7 +339,7 @@ def run_item(work: Work, item: WorkItem) -> tuple[dict, float, str | None]:
         if not isinstance(check, dict) or "verdict" not in check:
             raise TypeError(f"the work function returned {type(check).__name__}, not a check@1 dict")
         rec = _record(item, "ok", None, check)
-        if item.html:
+        if item.html is True or (item.html == "violations" and check.get("verdict") == "violation"):
             page = render_report(item, check)
     except ItemTimeout:
         rec = failed_record(item, f"timed out after {item.timeout_s:g} s")
@@ -497,7 +498,7 @@ def _write_json(path: Path, data: Any) -> Path:
     from cctv_guard.atomic import write_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    return write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n", mode=FILE_MODE)
 
 
 def _read_json(path: Path) -> Any:
@@ -592,7 +593,7 @@ def store_record(run: AuditRun, rec: dict, page: str | None = None) -> None:
         cp = run.check_path(rec)
         _write_json(cp, rec["check"])
         if page is not None:
-            write_atomic(cp.with_suffix(".html"), page)
+            write_atomic(cp.with_suffix(".html"), page, mode=FILE_MODE)
     _write_json(run.record_path(rec["item_id"]), rec)
 
 
@@ -829,9 +830,9 @@ def write_summary_files(run: AuditRun, summary: Mapping[str, Any]) -> list[Path]
     if "json" in fmts:
         out.append(_write_json(run.dir / "summary.json", summary))
     if "csv" in fmts:
-        out.append(write_atomic(run.dir / "summary.csv", summary_csv(summary)))
+        out.append(write_atomic(run.dir / "summary.csv", summary_csv(summary), mode=FILE_MODE))
     if "html" in fmts:
-        out.append(write_atomic(run.dir / "summary.html", summary_html(summary, run.dir)))
+        out.append(write_atomic(run.dir / "summary.html", summary_html(summary, run.dir), mode=FILE_MODE))
     return out
 
 

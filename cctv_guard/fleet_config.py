@@ -148,7 +148,8 @@ class ChecksConfig(_Strict):
 class OutputsConfig(_Strict):
     dir: Optional[str] = None  # may use {date:%Y-%m-%d} (the first audited day)
     summary: list[SummaryFormat] = Field(default_factory=lambda: ["json", "csv", "html"])
-    html_reports: bool = True  # an HTML report beside each check JSON (when reports are available)
+    # an HTML report beside each check JSON: for every recording, none, or only those with a violation
+    html_reports: Union[bool, Literal["violations"]] = True
 
 
 class NotifyConfig(_Strict):

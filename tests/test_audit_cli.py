@@ -88,10 +88,12 @@ def test_exit_2_when_recordings_failed_and_0_when_clean(tmp_path, baseline_file)
     failure = json.loads((tmp_path / "a" / "out" / "summary.json").read_text())["failures"][0]
     assert failure["camera_id"] == "CAM-X" and failure["reason"]
     fleet = sample_fleet(tmp_path / "b", baseline_file, {"CAM-A": "vtest_normal.mp4"},
-                         extra=f"notify: {{file: {tmp_path / 'latest.json'}}}\n")
+                         extra=f"notify: {{file: {tmp_path / 'latest.json'}}}\noutputs: {{html_reports: violations}}\n")
     r = runner.invoke(app, ["audit", str(fleet), "--out", str(tmp_path / "b" / "out")])
     assert r.exit_code == 0, r.output
     assert json.loads((tmp_path / "latest.json").read_text())["by_verdict"] == {"compliant": 1}
+    checks = tmp_path / "b" / "out" / "checks"
+    assert len(list(checks.rglob("*.json"))) == 1 and not list(checks.rglob("*.html"))  # reports for violations only
 
 
 @pytest.mark.parametrize(
