@@ -332,7 +332,8 @@ import re as _re_cam  # noqa: E402
 camera_app = typer.Typer(
     help="The camera registry (Art. 7, 8, 11): cameras, zones, baselines and check history.\n\n"
     "The registry lives in --home (default $CCTV_GUARD_HOME, else ~/.local/share/cctv-guard) or in a "
-    "shared PostgreSQL database given by --db / $CCTV_GUARD_DB. Stream credentials are stored but never shown.",
+    "shared PostgreSQL database given by --db / $CCTV_GUARD_DB; both go before the command, e.g. "
+    "'cctv-guard camera --home /srv/cctv list'. Stream credentials are stored but never shown.",
     no_args_is_help=True,
 )
 app.add_typer(camera_app, name="camera")
@@ -344,10 +345,10 @@ _CAM_TABLE_RICH_MAX = 300  # above this many rows a plain fixed-width table is p
 def _camera_root(
     ctx: typer.Context,
     home: Optional[Path] = typer.Option(
-        None, "--home", metavar="DIR", help="Registry folder [default: $CCTV_GUARD_HOME or ~/.local/share/cctv-guard]."
+        None, "--home", metavar="DIR", help="Registry folder (default: $CCTV_GUARD_HOME, else ~/.local/share/cctv-guard)."
     ),
     db: Optional[str] = typer.Option(
-        None, "--db", metavar="URL", help="Shared registry: postgresql://user:pass@host/db [default: $CCTV_GUARD_DB]."
+        None, "--db", metavar="URL", help="Shared registry: postgresql://user:pass@host/db (default: $CCTV_GUARD_DB)."
     ),
 ) -> None:
     """Manage the camera registry.
@@ -359,7 +360,7 @@ def _camera_root(
           --source rtsp://user:pass@10.0.0.12/stream1
       cctv-guard camera list --overdue
       cctv-guard camera baseline GS-LZ-0012 footage.mp4 --end 60 --zone "must_see=100,300;600,300;600,470;100,470"
-      cctv-guard --help; cctv-guard camera --home /srv/cctv export --format geojson --out cameras.geojson
+      cctv-guard camera --home /srv/cctv export --format geojson --out cameras.geojson
     """
     obj = ctx.ensure_object(dict)
     obj["camera_home"], obj["camera_db"] = home, db
@@ -674,7 +675,8 @@ def camera_export(
 @camera_app.command("import")
 def camera_import(
     ctx: typer.Context,
-    csv_file: Path = typer.Argument(..., metavar="FILE.csv", help="UTF-8 CSV with a header: id,name,lat,lon,category[,operator,installed,filed,signage,source,notes]."),
+    csv_file: Path = typer.Argument(..., metavar="FILE.csv", help="UTF-8 CSV with a header line: id, name, lat, lon, category and any of operator, installed, "
+                         "filed, signage, source, notes."),
     update: bool = typer.Option(False, "--update", help="Update cameras whose id already exists, in the CSV's columns only "
                                 "(a CSV without 'source' keeps the stored stream URIs); default: error."),
 ) -> None:
