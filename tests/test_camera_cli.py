@@ -196,9 +196,11 @@ def test_import_errors_name_line_and_column_and_import_nothing(home, tmp_path) -
 
 def test_global_home_option(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("CCTV_GUARD_HOME", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the default home, if --home were ignored
     h = tmp_path / "via-option"
     r = run("camera", "--home", str(h), *ADD[1:])
     assert r.exit_code == 0 and (h / "registry.db").exists()
+    assert not (tmp_path / "xdg").exists()
     assert json.loads(run("camera", "--home", str(h), "list", "--json").stdout)[0]["id"] == "GS-LZ-0012"
 
 
