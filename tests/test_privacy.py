@@ -447,3 +447,77 @@ def test_models_are_missing_gives_a_model_error(tmp_path, monkeypatch):
     monkeypatch.setattr(detection, "_cache", {})
     with pytest.raises(ModelError):
         P.load_models(ocr=False)
+
+
+def _tiny_yolo(path: Path, names: dict[int, str], score: float) -> Path:
+    """A 64×64 'YOLO' ONNX in the ultralytics layout [1, 4 + nc, 1] that always sees one object of
+    class 0 in the middle of its input, with the class names in the metadata."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    nc = len(names)
+    const = np.zeros((1, 4 + nc, 1), np.float32)
+    const[0, :4, 0] = [32.0, 32.0, 20.0, 20.0]
+    const[0, 4, 0] = score
+    nodes = [
+        helper.make_node("ReduceSum", ["images"], ["s"], keepdims=0),
+        helper.make_node("Mul", ["s", "zero"], ["z"]),
+        helper.make_node("Add", ["z", "const"], ["output0"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "tiny",
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, 64, 64])],
+        [helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 4 + nc, 1])],
+        [helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0]),
+         helper.make_tensor("const", TensorProto.FLOAT, const.shape, const.reshape(-1).tolist())],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    meta = model.metadata_props.add()
+    meta.key, meta.value = "names", repr(names)
+    onnx.save(model, str(path))
+    return path
+
+
+def test_custom_yolo_detector_from_config_becomes_a_finding(tmp_path: Path, models):
+    from cctv_guard.sources import read_image
+
+    _tiny_yolo(tmp_path / "urinals.onnx", {0: "urinal", 1: "ballot_box"}, 0.9)
+    (tmp_path / "privacy.yaml").write_text(
+        "detectors:\n  - path: urinals.onnx\n    classes: {urinal: restroom, ballot_box: ballot}\n", encoding="utf-8")
+    cfg = P.load_config(tmp_path / "privacy.yaml")
+    custom = P.load_models(cfg, ocr=False)
+    img = read_image(sorted((SAMPLES / "images").glob("*.jpg"))[0])  # an ordinary, clear photo
+    item = P.scan_image(img, config=cfg, models=custom, ocr=False)
+    assert item.verdict == "prohibited"
+    (f,) = item.findings
+    assert (f.article, f.zone) == ("9(3)", "restroom")
+    (c,) = [c for c in f.cues if c.cue == "yolo:urinal"]
+    h, w = img.shape[:2]
+    assert abs((c.box[0] + c.box[2]) / 2 - w / 2) < 2 and abs((c.box[1] + c.box[3]) / 2 - h / 2) < 2
+    # the operator masks the middle of the view: the urinal no longer counts
+    mask = ((w * 0.3, h * 0.3), (w * 0.7, h * 0.3), (w * 0.7, h * 0.7), (w * 0.3, h * 0.7))
+    masked = P.scan_image(img, config=cfg.model_copy(update={"masks": (mask,)}), models=custom, ocr=False)
+    assert masked.verdict == "clear"
+
+
+def test_custom_yolo_with_a_wrong_sha256_is_a_model_error(tmp_path: Path):
+    from cctv_guard.errors import ModelError
+
+    _tiny_yolo(tmp_path / "m.onnx", {0: "urinal"}, 0.9)
+    cfg = P.parse_config({"detectors": [{"path": str(tmp_path / "m.onnx"), "sha256": "0" * 64, "classes": {"urinal": "restroom"}}]})
+    with pytest.raises(ModelError):
+        P.load_models(cfg, ocr=False)
+
+
+def test_ocr_plan_spreads_sign_reading_over_the_video():
+    plan = P._OcrPlan(3, 100.0)
+    dark = P.ViewQuality(5.0, 2.0, 0.1, False, "too dark")
+    read = []
+    for t in range(0, 101, 10):
+        plan.t = float(t)
+        if plan(dark if t == 40 else GOOD):
+            read.append(t)
+    assert read == [0, 50, 70]  # 40 was too dark to read: the next judgeable frame takes its turn
+    unknown = P._OcrPlan(2, None)
+    assert [unknown(GOOD) for _ in range(4)] == [True, True, False, False]
