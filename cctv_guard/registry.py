@@ -41,7 +41,7 @@ import os
 import re
 import sqlite3
 import tempfile
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -211,7 +211,7 @@ class Camera:
     def article_7_clause(self) -> str | None:
         return CATEGORIES.get(self.category, (None, "", ""))[0]
 
-    @cached_property
+    @property
     def filing_due(self) -> date | None:
         """When the Art. 11 filing is (or was) due; None while the installation date is unknown."""
         if self.installed is None:
