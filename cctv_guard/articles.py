@@ -25,7 +25,7 @@ from importlib import resources
 from typing import Any, Literal, Mapping
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cctv_guard.errors import ConfigError
 
@@ -202,7 +202,7 @@ class _Kind(_Strict):
 
 
 class _Catalogue(_Strict):
-    schema_: str
+    schema_: str = Field(alias="schema")
     title: _Text
     issuer: _Text
     adopted: str
@@ -213,16 +213,9 @@ class _Catalogue(_Strict):
     articles: list[_Article]
     kinds: dict[str, _Kind]
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    def __init__(self, **data: Any) -> None:
-        if "schema" in data:
-            data["schema_"] = data.pop("schema")
-        super().__init__(**data)
-
 
 def _loc(err: Mapping[str, Any]) -> str:
-    return ".".join(str(p) for p in err["loc"]).replace("schema_", "schema")
+    return ".".join(str(p) for p in err["loc"])
 
 
 @dataclass(frozen=True)
@@ -252,7 +245,7 @@ def _load() -> tuple[Regulation, _Kinds]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{DATA_FILE}: expected a mapping at the top level, found {type(raw).__name__}")
     try:
-        cat = _Catalogue(**raw)
+        cat = _Catalogue.model_validate(raw)
     except ValidationError as exc:
         e = exc.errors()[0]
         raise ConfigError(f"{DATA_FILE}: {_loc(e)}: {e['msg']}") from None

@@ -741,6 +741,7 @@ def articles_cmd(
                 out.print_json(_json.dumps({c.kind: cat.citation_dict(c, langs) for c in rows}, ensure_ascii=False))
                 return
             table = Table("kind", "breaches", "duty", "penalty", "related", title="Finding kinds and their articles")
+            table.columns[2].overflow = "fold"
             for c in rows:
                 duty = "\n".join(c.duty_zh if lg == "zh" else c.duty_en for lg in langs)
                 table.add_row(c.kind, c.ref, escape(duty), c.penalty_article, ", ".join(c.related))

@@ -314,3 +314,10 @@ def test_kinds_cited_through_the_catalogue_exist():
     for py in PACKAGE.rglob("*.py"):
         for m in pat.finditer(py.read_text(encoding="utf-8")):
             articles.for_kind(m.group(1))
+
+
+def test_missing_schema_is_named(data_copy):
+    def mutate(raw):
+        del raw["schema"]
+    with pytest.raises(ConfigError, match=r"articles.yaml: schema: Field required"):
+        data_copy(mutate)
