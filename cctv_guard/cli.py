@@ -1022,11 +1022,12 @@ def archive_seal_cmd(
     from cctv_guard.home import resolve_home
     from cctv_guard.signing import default_key_path, load_or_create_key
 
-    signing_key = load_or_create_key(key if key else default_key_path(resolve_home(home)))
+    home_dir = resolve_home(home)
+    signing_key = load_or_create_key(key if key else default_key_path(home_dir))
     bar, update = _archive_progress("sealing")
     with bar:
         result = archive.seal_archive(root, signing_key, out_dir=out_dir, full=full, important=important,
-                                      probe=not no_probe, jobs=jobs, progress=update)
+                                      probe=not no_probe, jobs=jobs, progress=update, index=home_dir / archive.SEAL_INDEX)
     if json_out:
         _emit_json({
             "schema": "cctv-guard/archive-seal@1", "seal": str(result.path), "files": result.count, "bytes": result.bytes,
@@ -1058,8 +1059,9 @@ def archive_verify_cmd(
 ) -> None:
     """Check the seal's signature and chain, then list altered, deleted and added files.
 
-    Exit 1 when the seal is broken or signed by an unknown key, a file was altered, or footage
-    was deleted inside its storage period (30 days; 2 years for important copies) — Art. 17(2).
+    Exit 1 when the seal is broken or signed by an unknown key, a newer seal recorded in the
+    home is missing or replaced, a file was altered, or footage was deleted inside its storage
+    period (30 days; 2 years for important copies) — Art. 17(2).
 
     \b
     Examples:
@@ -1071,12 +1073,15 @@ def archive_verify_cmd(
 
     from cctv_guard import archive
 
+    from cctv_guard.home import resolve_home
+
     when = archive.parse_when(as_of, "--as-of") if as_of else None
     trusted = _trusted_keys(home, key, public_key)
     bar, update = _archive_progress("verifying")
     with bar:
         report = archive.verify_archive(root, seal=seal, out_dir=out_dir, trusted_keys=trusted, full=full, as_of=when,
-                                        retention_days=retention_days, progress=update)
+                                        retention_days=retention_days, progress=update,
+                                        index=resolve_home(home) / archive.SEAL_INDEX)
     if json_out:
         _emit_json(archive.verify_to_json(report), json_out)
     s = report.seal
