@@ -737,6 +737,11 @@ class SealReader:
         self._footer: SealFooter | None = None
         self._done = False
 
+    @property
+    def head(self) -> str:
+        """The hash of the last entry read (after iteration: the manifest's head)."""
+        return self._head
+
     def _break(self, line_no: int, why: str) -> None:
         if self.broken is None:
             self.broken = f"line {line_no}: {why}"
@@ -949,6 +954,51 @@ def _footer_count(path: Path) -> int | None:
         return None
 
 
+# --- seals: the home's index of seals --------------------------------------------------------------
+#
+# Seals kept inside the archive can be deleted along with the footage. Every seal is therefore
+# also recorded, signed, in ``<home>/seals.jsonl``; verify compares the seal it uses with the
+# newest one recorded there for the same root, so a deleted or replaced seal is a finding.
+
+SEAL_INDEX = "seals.jsonl"
+
+
+def _index_message(root: str, name: str, count: int, head: str) -> bytes:
+    return canonical_json({"schema": "cctv-guard/seal-index@1", "root": root, "seal": name, "count": count, "head": head})
+
+
+def record_in_index(index: Path, root: Path, seal: Path, count: int, head: str, key: SigningKey) -> None:
+    """Add a seal to the home's index (rewritten atomically; one short line per seal)."""
+    from cctv_guard.atomic import write_atomic
+
+    index = Path(index)
+    old = index.read_text(encoding="utf-8") if index.exists() else ""
+    line = {"root": str(root), "seal": seal.name, "path": str(seal), "count": count, "head": head,
+            "public_key": key.public_hex, "signature": key.sign(_index_message(str(root), seal.name, count, head))}
+    index.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(index, old + json.dumps(line) + "\n")
+
+
+def newest_indexed_seal(index: Path, root: Path, trusted_keys: Iterable[str]) -> dict | None:
+    """The newest correctly signed index line for ``root`` (by a trusted key), or None."""
+    trusted = {k.lower() for k in trusted_keys if k}
+    best = None
+    try:
+        lines = Path(index).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for raw in lines:
+        try:
+            d = json.loads(raw)
+            ok = d["root"] == str(root) and d["public_key"].lower() in trusted and verify_signature(
+                d["public_key"], _index_message(d["root"], d["seal"], d["count"], d["head"]), d["signature"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if ok and (best is None or d["seal"] > best["seal"]):
+            best = d
+    return best
+
+
 # --- seals: writing ------------------------------------------------------------------------------
 
 
@@ -989,6 +1039,7 @@ def seal_archive(
     jobs: int | None = None,
     progress: Callable[[Progress], None] | None = None,
     now: datetime | None = None,
+    index: Path | None = None,
 ) -> SealResult:
     """Write a signed, hash-chained manifest of every file under ``root``.
 
@@ -996,7 +1047,8 @@ def seal_archive(
     (and media times). ``full`` re-hashes everything. ``important`` globs (on the relative path)
     mark important copies, kept 2 years under Art. 16(8); the mark carries over to later seals.
     The manifest appears atomically as ``seal-<UTC time>.jsonl`` in ``out_dir``
-    (default ``ROOT/.cctv-guard``); a crash leaves only a ``.tmp`` file that verify ignores."""
+    (default ``ROOT/.cctv-guard``); a crash leaves only a ``.tmp`` file that verify ignores.
+    With ``index`` (the home's ``seals.jsonl``) the new seal is also recorded there."""
     root = Path(root).absolute()
     out_dir = Path(out_dir).absolute() if out_dir is not None else root / SEAL_DIR
     now = now or datetime.now(timezone.utc)
@@ -1093,6 +1145,8 @@ def seal_archive(
         }
         fh.write(canonical_json(footer) + b"\n")
     throttle.tick(force=True)
+    if index is not None:
+        record_in_index(index, root, target, count, head, key)
     return SealResult(target, count, total, hashed, reused, unreadable, head, previous, tuple(problems))
 
 
@@ -1143,6 +1197,7 @@ def verify_archive(
     retention_days: int = RETENTION_DAYS,
     important_days: int = IMPORTANT_RETENTION_DAYS,
     progress: Callable[[Progress], None] | None = None,
+    index: Path | None = None,
 ) -> VerifyReport:
     """Compare ``root`` with a seal (default: the newest in ``ROOT/.cctv-guard``).
 
@@ -1151,7 +1206,8 @@ def verify_archive(
     A deletion is a 17(2) finding when the footage was still inside its storage period at
     ``as_of`` (30 days by the file's sealed mtime; 2 years for important copies); any content
     alteration is a 17(2) finding; a broken chain or signature, or a signer that is not a trusted
-    key, makes the seal itself a finding."""
+    key, makes the seal itself a finding. With ``index`` (the home's ``seals.jsonl``), a newer
+    seal recorded there than the one found (deleted or replaced seals) is a finding too."""
     root = Path(root).absolute()
     out_dir = Path(out_dir).absolute() if out_dir is not None else root / SEAL_DIR
     seal_path = Path(seal) if seal is not None else latest_seal(out_dir)
@@ -1206,6 +1262,14 @@ def verify_archive(
     throttle.tick(force=True)
 
     findings: list[Finding] = []
+    indexed = newest_indexed_seal(index, root, trusted_keys) if index is not None and seal is None else None
+    if indexed is not None and not (indexed["seal"] == seal_path.name and indexed["head"] == reader.head):
+        findings.append(_finding(
+            "footage_altered", None,
+            f"the newest seal recorded in the home for this archive, {indexed['seal']} ({indexed['count']} files), "
+            f"is {'missing' if not (out_dir / indexed['seal']).exists() else 'replaced'}: verified against {seal_path.name} instead",
+            {"cause": "seal_missing", "expected_seal": indexed["seal"], "expected_head": indexed["head"], "seal": str(seal_path)},
+        ))
     if check.broken is not None:
         findings.append(_finding("footage_altered", None, f"seal {seal_path.name} is not intact: {check.broken}",
                                  {"cause": "seal_invalid", "seal": str(seal_path), "broken": check.broken}))

@@ -388,3 +388,30 @@ def test_kill_9_during_seal_never_leaves_a_half_written_manifest(tmp_path, seed)
     # whatever the crash left behind, the next seal and verify work
     seal_archive(root, key, probe=False)
     assert verify_archive(root, trusted_keys=[key.public_hex]).verdict == "compliant"
+
+
+# --- the home's index of seals -----------------------------------------------------------------
+
+
+def test_deleted_or_replaced_newest_seal_is_caught_by_the_home_index(tmp_path, key):
+    root, index = tmp_path / "nvr", tmp_path / "home" / archive.SEAL_INDEX
+    rels = build_tree(root)
+    first = seal_archive(root, key, index=index, now=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    (root / rels[0]).unlink()  # legitimately sealed after the deletion...
+    second = seal_archive(root, key, index=index, now=datetime(2026, 11, 2, tzinfo=timezone.utc))
+    assert verify_archive(root, trusted_keys=[key.public_hex], index=index).findings == ()
+
+    second.path.unlink()  # ...then the newest seal disappears: the old one would flag nothing else
+    report = verify_archive(root, trusted_keys=[key.public_hex], index=index)
+    assert report.seal.path == first.path
+    causes = [f.details.get("cause") for f in report.findings]
+    assert causes[0] == "seal_missing" and "missing" in report.findings[0].message
+
+    # a forger re-seals with the home's key but under the same name: the head differs
+    forged = seal_archive(root, key, out_dir=tmp_path / "forge", full=True, now=datetime(2026, 11, 2, tzinfo=timezone.utc))
+    os.replace(forged.path, second.path)
+    (root / "cam0" / "extra.bin").write_bytes(b"x")
+    report = verify_archive(root, trusted_keys=[key.public_hex], index=index)
+    assert [f.details.get("cause") for f in report.findings] == ["seal_missing"] and "replaced" in report.findings[0].message
+    # index lines signed by an untrusted key are ignored
+    assert verify_archive(root, trusted_keys=["00" * 32], index=index).findings[0].details["cause"] == "untrusted_key"
