@@ -604,3 +604,48 @@ def test_categories_are_the_article_7_places() -> None:
     for clause, _, zh in CATEGORIES.values():  # the Chinese label is the clause's own wording
         if clause:
             assert zh in articles.resolve(clause).zh, (clause, zh)
+
+
+# --- the registry with the rest of the pipeline -------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_check_against_a_registered_camera_and_record_it(tmp_path) -> None:
+    """camera baseline -> load_baseline -> check_source -> record_check, on the bundled samples."""
+    from cctv_guard.check import check_source
+    from cctv_guard.registry import build_camera_baseline
+
+    normal, moved = SAMPLES / "vtest_normal.mp4", SAMPLES / "vtest_moved.mp4"
+    if not (normal.exists() and moved.exists()):
+        pytest.skip("samples missing")
+    with open_registry(tmp_path) as reg:
+        reg.add_camera(cam(1))
+        rec = build_camera_baseline(reg, "GS-LZ-0001", str(normal), end=10.0,
+                                    zones=[parse_zone("must_see=40,120;440,120;440,350;40,350")])
+        assert rec.frame_size == (480, 360) and rec.profiles == ("day",)
+        b = reg.load_baseline("GS-LZ-0001")
+        result = check_source(str(moved), b, camera_id="GS-LZ-0001").to_json()
+        stored = reg.record_check("GS-LZ-0001", result, report_path=tmp_path / "report.html")
+        assert stored.verdict == result["verdict"] == "violation"
+        assert "moved" in stored.kinds and stored.events == len(result["events"])
+        assert reg.check_history("GS-LZ-0001")[0] == stored
+
+
+@pytest.mark.slow
+def test_concurrent_writers_all_land(tmp_path) -> None:
+    """Four processes importing into one SQLite registry at once: WAL + busy timeout serialise them."""
+    home = tmp_path / "home"
+    with open_registry(home):
+        pass
+    env = dict(os.environ, CCTV_GUARD_HOME=str(home), PYTHONPATH=str(REPO))
+    procs = []
+    for k in range(4):
+        p = tmp_path / f"part{k}.csv"
+        _write_csv(p, 500, prefix=f"W{k}")
+        procs.append(subprocess.Popen([sys.executable, "-m", "cctv_guard", "camera", "import", str(p)], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    with open_registry(home) as reg:
+        assert reg.count() == 2000
