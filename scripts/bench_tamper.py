@@ -304,6 +304,25 @@ BASELINES: dict[str, object] = {}
 NAIVE_REFS: dict[str, NaiveReference] = {}
 
 
+def select_cases(sources: list[Source], quick: bool, only: str | None) -> list[tuple[int, Scenario]]:
+    """(source index, case) pairs to run; deterministic, so workers rebuild the same list."""
+    cases = []
+    for si, src in enumerate(sources):
+        for j, sc in enumerate(catalogue(src)):
+            if (quick and sc.name not in QUICK) or (only and only not in sc.name):
+                continue
+            cases.append((si, replace(sc, source_offset_s=src.offsets[j % len(src.offsets)])))
+    return cases
+
+
+def _init_worker(sources, baselines, naive_refs, quick, only) -> None:
+    cv2.setNumThreads(1)
+    SOURCES[:] = sources
+    BASELINES.update(baselines)
+    NAIVE_REFS.update(naive_refs)
+    CASES[:] = select_cases(SOURCES, quick, only)
+
+
 def score(sc: Scenario, events: list[dict]) -> dict:
     """Compare one case's events with its ground truth."""
     right = set(sc.expected) | set(sc.accepted)
@@ -337,7 +356,6 @@ def score(sc: Scenario, events: list[dict]) -> dict:
 def run_case(i: int, workdir: str, keep: bool, naive: bool) -> dict:
     from cctv_guard.check import check_source
 
-    cv2.setNumThreads(1)
     si, sc = CASES[i]
     src = SOURCES[si]
     path = Path(workdir) / f"{src.name}__{sc.name}.mp4"
@@ -446,13 +464,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     SOURCES.extend(load_sources(find_vtest(args.vtest), with_vas=not (args.quick or args.no_vas)))
-    for si, src in enumerate(SOURCES):
-        for j, sc in enumerate(catalogue(src)):
-            if args.quick and sc.name not in QUICK:
-                continue
-            if args.only and args.only not in sc.name:
-                continue
-            CASES.append((si, replace(sc, source_offset_s=src.offsets[j % len(src.offsets)])))
+    CASES.extend(select_cases(SOURCES, args.quick, args.only))
     workdir = args.keep or tempfile.mkdtemp(prefix="cctv-bench-")
     Path(workdir).mkdir(parents=True, exist_ok=True)
     baseline_s = {}
@@ -470,7 +482,9 @@ def main(argv: list[str] | None = None) -> int:
     job = partial(run_case, workdir=workdir, keep=bool(args.keep), naive=not args.no_naive)
     rows: list[dict] = []
     if args.jobs > 1:
-        with mp.get_context("fork").Pool(args.jobs) as pool:
+        # spawn, not fork: decoder / OpenCV thread pools of this process would deadlock forked children
+        init = (SOURCES, BASELINES, NAIVE_REFS, args.quick, args.only)
+        with mp.get_context("spawn").Pool(args.jobs, initializer=_init_worker, initargs=init) as pool:
             for row in pool.imap(job, range(len(CASES))):
                 rows.append(row)
                 print(f"  {row['source']}:{row['case']}: {row['events']}  ({row['check_s']} s)", flush=True)
