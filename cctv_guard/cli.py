@@ -1160,9 +1160,15 @@ def ledger_show_cmd(
 
     from cctv_guard import ledger
 
-    entries = ledger.list_entries(_ledger_home(home), camera=camera)
+    from cctv_guard.signing import default_key_path, trusted_public_hex
+
+    h = _ledger_home(home)
+    entries = ledger.list_entries(h, camera=camera)
+    check = ledger.verify_ledger(h, trusted_key=trusted_public_hex(default_key_path(h)))
+    if not check.intact:
+        err.print(f"[bold red]warning:[/] the ledger is broken at entry {check.broken_seq}: {escape(check.broken or '')}", soft_wrap=True)
     if as_json:
-        _emit_json(ledger.ledger_to_json(entries), "-")
+        _emit_json(ledger.ledger_to_json(entries, check), "-")
         return
     table = Table(title="Access ledger (Art. 16(3))")
     for name in ("#", "recorded (UTC)", "who / unit", "purpose", "camera", "footage", "action"):
