@@ -562,7 +562,11 @@ def scan_archive(
         as_of = max(_last_end(r, nominal_s) for r in by_camera.values())
     cameras, findings = [], []
     for cam in sorted(by_camera):
-        summary, found = summarize_camera(cam, by_camera[cam], as_of=as_of, min_days=min_days, gap_s=gap_s, nominal_s=nominal_s)
+        recs = [r for r in by_camera[cam] if r.start < as_of]  # footage from after --as-of is not judged
+        if not recs:
+            problems.append(Problem(cam, f"no footage before the as-of time {as_of.isoformat(sep=' ')}"))
+            continue
+        summary, found = summarize_camera(cam, recs, as_of=as_of, min_days=min_days, gap_s=gap_s, nominal_s=nominal_s)
         cameras.append(summary)
         findings.extend(found)
     return ScanReport(str(root), cp.text, as_of, min_days, gap_s, tuple(cameras), tuple(findings), tuple(problems), unmatched)

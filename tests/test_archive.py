@@ -281,3 +281,13 @@ def test_scan_input_errors(tmp_path):
         scan_archive(tmp_path, PATTERN, min_days=0)
     empty = scan_archive(tmp_path, PATTERN)
     assert empty.cameras == () and empty.verdict == "inconclusive" and empty.unmatched == 1
+
+
+def test_footage_after_as_of_is_not_judged(tmp_path, templates):
+    lay_out(tmp_path, "camA", six_hourly(31), templates[6 * HOUR])
+    lay_out(tmp_path, "camB", six_hourly(2, start=T0 + timedelta(days=29)), templates[6 * HOUR])
+    report = scan_archive(tmp_path, PATTERN, as_of=T0 + timedelta(days=10))
+    (a,) = report.cameras
+    assert a.files == 40 and a.kept_days == pytest.approx(10) and not a.gaps
+    assert [f.kind for f in report.findings] == ["retention_short"]
+    assert [p.path for p in report.problems] == ["camB"]

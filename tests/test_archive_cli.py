@@ -134,6 +134,8 @@ def test_ledger_cli(tmp_path, home):
     r = invoke("ledger", "verify", "--json")
     assert r.exit_code == 1
     assert json.loads(r.stdout)["broken_seq"] == 1
+    r = invoke("ledger", "show", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["intact"] is False and "broken at entry 1" in r.stderr
     assert invoke("ledger", "export", "--csv", str(tmp_path / "l2.csv")).exit_code == 1
 
 
