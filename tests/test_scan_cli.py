@@ -185,3 +185,32 @@ def test_exit_codes_through_python_m(tmp_path: Path, restroom_photos):
     (tmp_path / "empty").mkdir()
     none = run(str(tmp_path / "empty"))
     assert none.returncode == 2 and "Traceback" not in none.stderr
+
+
+def _video(path: Path, stills: list[Path], seconds_each: float = 3.0, fps: int = 5) -> Path:
+    """An MJPEG/AVI clip showing each still in turn (with a little sensor noise)."""
+    size = (320, 240)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    assert writer.isOpened()
+    rng = np.random.default_rng(0)
+    for still in stills:
+        img = cv2.resize(cv2.imread(str(still)), size, interpolation=cv2.INTER_AREA)
+        for _ in range(int(seconds_each * fps)):
+            noisy = np.clip(img.astype(np.int16) + rng.integers(-3, 4, img.shape), 0, 255).astype(np.uint8)
+            writer.write(noisy)
+    writer.release()
+    return path
+
+
+def test_a_video_that_pans_onto_a_toilet(tmp_path: Path, restroom_photos):
+    clip = _video(tmp_path / "cam.avi", [ALLOWED_SAMPLES[0], restroom_photos[1]])
+    out, ev = tmp_path / "scan.json", tmp_path / "ev"
+    res = scan(str(clip), "--json", str(out), "--evidence", str(ev), "--no-ocr")
+    assert res.exit_code == 1, res.output
+    (item,) = report(out)["items"]
+    assert item["verdict"] == "prohibited" and item["findings"][0]["zone"] == "restroom"
+    (snap,) = ev.iterdir()
+    t = float(snap.name.split("_t")[1].split("s_")[0])
+    assert t >= 3.0  # the snapshot is taken from the second half, where the toilet is
+    img = cv2.imread(str(snap))
+    assert img.shape[:2] == (240, 320)
