@@ -321,14 +321,18 @@ def failed_record(item: WorkItem, reason: str) -> dict:
     return _record(item, "failed", " ".join(str(reason).split()) or "failed")
 
 
-def run_item(work: Work, item: WorkItem) -> tuple[dict, float, str | None]:
+NO_COST = {"wall_s": 0.0, "cpu_s": 0.0}
+
+
+def run_item(work: Work, item: WorkItem) -> tuple[dict, dict, str | None]:
     """Run `work` on one item with its timeout; never raises: a failure becomes a failed record.
-    Returns (record, wall seconds, HTML report or None). The timeout uses SIGALRM where the item
-    runs on a main thread (pool and Ray workers), so it interrupts a slow decode between frames."""
-    t0 = time.monotonic()
+    Returns (record, {"wall_s", "cpu_s"} spent in the worker, HTML report or None). The timeout
+    uses SIGALRM where the item runs on a main thread (pool and Ray workers), so it interrupts a
+    slow decode between frames."""
+    t0, c0 = time.monotonic(), time.process_time()
     page = None
     if item.problem:
-        return failed_record(item, item.problem), 0.0, None
+        return failed_record(item, item.problem), NO_COST, None
     alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     old = None
     if alarm:
@@ -353,12 +357,13 @@ def run_item(work: Work, item: WorkItem) -> tuple[dict, float, str | None]:
         if alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
-    return rec, time.monotonic() - t0, page if rec["status"] == "ok" else None
+    cost = {"wall_s": time.monotonic() - t0, "cpu_s": time.process_time() - c0}
+    return rec, cost, page if rec["status"] == "ok" else None
 
 
 # --- engines ----------------------------------------------------------------------------------------------
 
-OnDone = Callable[[dict, float, "str | None"], None]  # (record, wall s, HTML report)
+OnDone = Callable[[dict, dict, "str | None"], None]  # (record, {"wall_s", "cpu_s"}, HTML report)
 
 
 def default_workers() -> int:
@@ -406,6 +411,8 @@ def _collect(fut, it: WorkItem, on_done: OnDone, lost: list[WorkItem]) -> None:
     except BrokenProcessPool:
         lost.append(it)
         return
+    except Exception as exc:  # e.g. the item's result could not be pickled back
+        result = (failed_record(it, f"internal error: {type(exc).__name__}: {exc}"), NO_COST, None)
     on_done(*result)
 
 
@@ -425,7 +432,7 @@ def run_local(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, workers
             while suspects:
                 it = suspects.popleft()
                 if _drain(pool, deque([it]), work, on_done, 1):
-                    on_done(failed_record(it, "the worker process died while checking this recording"), 0.0, None)
+                    on_done(failed_record(it, "the worker process died while checking this recording"), NO_COST, None)
                     break  # the pool is broken: start a new one
             else:
                 suspects.extend(_drain(pool, remaining, work, on_done, max_in_flight))
@@ -476,7 +483,7 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
                 try:
                     result = ray.get(ref)
                 except Exception as exc:  # RayTaskError, WorkerCrashedError, TaskCancelledError...
-                    on_done(failed_record(it, f"ray task failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"), 0.0, None)
+                    on_done(failed_record(it, f"ray task failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"), NO_COST, None)
                     continue
                 on_done(*result)
             now = time.monotonic()
@@ -485,7 +492,7 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
                 if now - t_sub > 2 * it.timeout_s + RAY_GRACE_S:
                     ray.cancel(ref, force=True)
                     pending.pop(ref)
-                    on_done(failed_record(it, f"timed out after {it.timeout_s:g} s (task cancelled)"), 0.0, None)
+                    on_done(failed_record(it, f"timed out after {it.timeout_s:g} s (task cancelled)"), NO_COST, None)
     finally:
         if started:
             ray.shutdown()
@@ -936,13 +943,14 @@ def execute(run: AuditRun, *, engine: str | None = None, workers: int | None = N
     todo = [it for it in run.plan.items if it.item_id not in done]
     total = len(run.plan.items)
     resumed = total - len(todo)
-    state = {"done": resumed, "failed": 0, "footage": 0.0, "busy": 0.0}
-    t0 = time.monotonic()
+    state = {"done": resumed, "failed": 0, "footage": 0.0, "busy": 0.0, "cpu": 0.0}
+    t0, c0 = time.monotonic(), time.process_time()
 
-    def on_done(rec: dict, wall: float, page: str | None) -> None:
+    def on_done(rec: dict, cost: dict, page: str | None) -> None:
         store_record(run, rec, page)
         state["done"] += 1
-        state["busy"] += wall
+        state["busy"] += cost["wall_s"]
+        state["cpu"] += cost["cpu_s"]
         if rec["status"] != "ok":
             state["failed"] += 1
         else:
@@ -959,6 +967,7 @@ def execute(run: AuditRun, *, engine: str | None = None, workers: int | None = N
         else:
             run_local(todo, work, on_done, workers=workers, max_in_flight=cfg.engine.max_in_flight)
     wall = time.monotonic() - t0
+    state["coordinator_cpu"] = time.process_time() - c0  # this process: queueing, writing records
     records = run.records()
     summary = summarise(_read_json(run.dir / "audit.json"), records)
     files = write_summary_files(run, summary)
@@ -975,6 +984,7 @@ def _append_run_log(run: AuditRun, engine: str, workers: int | None, n: int, wal
     line = {"finished": datetime.now(timezone.utc).replace(microsecond=0).isoformat(), "engine": engine,
             "workers": workers or (default_workers() if engine == "local" else None), "items": n,
             "failed": state["failed"], "wall_s": round(wall, 3), "item_s": round(state["busy"], 3),
+            "item_cpu_s": round(state["cpu"], 3), "coordinator_cpu_s": round(state["coordinator_cpu"], 3),
             "footage_h": round(state["footage"] / 3600, 4),
             "camera_h_per_min": round(state["footage"] / 3600 / (wall / 60), 3) if wall > 0 and n else None}
     with (run.dir / "runs.jsonl").open("a", encoding="utf-8") as fh:

@@ -53,23 +53,13 @@ def decode_keyframes(item: audit.WorkItem) -> dict:
     """The decode-only work function: what the check must decode, and nothing else."""
     from cctv_guard.sources import open_source
 
-    t0 = time.process_time()
     n = 0
     with open_source(item.source) as src:
         for _ in src.frames(keyframes_only=True, max_width=FETCH_WIDTH):
             n += 1
         duration = src.info.duration_s
     return {"schema": "cctv-guard/check@1", "verdict": "compliant", "frames_analyzed": n, "duration_s": duration,
-            "events": [], "findings": [], "cpu_s": time.process_time() - t0}
-
-
-def timed_check(item: audit.WorkItem) -> dict:
-    """The audit's real work function, with the worker's CPU seconds added (`cpu_s`): CPU time,
-    unlike wall time, does not depend on what else runs on a shared machine."""
-    t0 = time.process_time()
-    result = audit.check_item(item)
-    result["cpu_s"] = time.process_time() - t0
-    return result
+            "events": [], "findings": []}
 
 
 def make_clip(path: Path, minutes: float) -> Path:
@@ -128,27 +118,29 @@ def load() -> str:
 
 
 def measure_decode(fleet: Path, workers: int) -> tuple[float, float]:
-    """(wall s, CPU s: workers' per-item CPU + this process's)."""
+    """(wall s, CPU s: the workers' CPU per item + this process's). CPU time, unlike wall time,
+    does not depend on what else runs on a shared machine."""
     run_dir = Path(tempfile.mkdtemp(prefix="decode_", dir=fleet.parent))
     run = audit.create_run(audit.load_fleet(fleet), run_dir / "run")
     cpu = []
     t0, c0 = time.monotonic(), time.process_time()
     items = [replace(it, html=False) for it in run.plan.items]  # decode only: no report either
-    audit.run_local(items, decode_keyframes, lambda rec, wall, page: cpu.append(rec["check"]["cpu_s"]), workers=workers)
+    audit.run_local(items, decode_keyframes, lambda rec, cost, page: cpu.append(cost["cpu_s"]), workers=workers)
     wall, own = time.monotonic() - t0, time.process_time() - c0
     shutil.rmtree(run_dir)
     return wall, sum(cpu) + own
 
 
-def measure_audit(fleet: Path, workers: int) -> tuple[float, float, dict]:
-    """(wall s, CPU s as above, summary) of a whole audit from planning to summary files."""
+def measure_audit(fleet: Path, workers: int) -> tuple[float, float, float, dict]:
+    """(wall s, CPU s as above, the coordinator's share of it, summary) of a whole audit, from
+    planning to the summary files."""
     out = fleet.parent / f"audit_w{workers}"
     shutil.rmtree(out, ignore_errors=True)
     t0, c0 = time.monotonic(), time.process_time()
-    outcome = audit.start_audit(fleet, out, workers=workers, work=timed_check)
+    outcome = audit.start_audit(fleet, out, workers=workers)
     wall, own = time.monotonic() - t0, time.process_time() - c0
-    cpu = sum(json.loads(p.read_text())["check"]["cpu_s"] for p in (out / "items").glob("*.json"))
-    return wall, cpu + own, outcome.summary
+    cpu = json.loads((out / "runs.jsonl").read_text().splitlines()[-1])["item_cpu_s"]
+    return wall, cpu + own, own, outcome.summary
 
 
 def main() -> None:
@@ -172,13 +164,14 @@ def main() -> None:
             dec, dec_cpu = measure_decode(fleet, w)
             print(f"  workers={w} decode {dec:7.1f} s wall {dec_cpu:7.1f} s CPU  {footage_h / (dec / 60):6.2f} camera-h/min"
                   f"   ({load()})", flush=True)
-            aud, aud_cpu, summary = measure_audit(fleet, w)
+            aud, aud_cpu, own, summary = measure_audit(fleet, w)
             ok = summary["totals"]["items_done"] - summary["totals"]["items_failed"]
             print(f"  workers={w} audit  {aud:7.1f} s wall {aud_cpu:7.1f} s CPU  {footage_h / (aud / 60):6.2f} camera-h/min"
                   f"   audit/decode wall {aud / dec:.2f} CPU {aud_cpu / dec_cpu:.2f}   verdicts {summary['by_verdict']} "
-                  f"({ok} ok)   ({load()})", flush=True)
+                  f"({ok} ok)   coordinator {100 * own / aud_cpu:.1f}% of the CPU   ({load()})", flush=True)
             results.append({"workers": w, "decode_s": round(dec, 2), "audit_s": round(aud, 2),
                             "decode_cpu_s": round(dec_cpu, 2), "audit_cpu_s": round(aud_cpu, 2),
+                            "coordinator_cpu_s": round(own, 2),
                             "audit_camera_h_per_min": round(footage_h / (aud / 60), 3),
                             "decode_camera_h_per_min": round(footage_h / (dec / 60), 3),
                             "audit_over_decode": round(aud / dec, 3), "audit_over_decode_cpu": round(aud_cpu / dec_cpu, 3),

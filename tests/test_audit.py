@@ -255,7 +255,7 @@ def test_timeouts_bugs_and_dead_workers_fail_only_their_item(tmp_path, monkeypat
     p.write_text(p.read_text().replace("timeout_s: 20", "timeout_s: 1.5"))
     t0 = time.monotonic()
     outcome = start_audit(p, tmp_path / "out", work=fake_check)
-    assert time.monotonic() - t0 < 30
+    assert time.monotonic() - t0 < 50  # the hanging item sleeps 60 s: it was interrupted
     reasons = {f["camera_id"]: f["reason"] for f in outcome.summary["failures"]}
     assert reasons["CAM-001"] == "timed out after 1.5 s"
     assert reasons["CAM-002"] == "internal error: ZeroDivisionError: division by zero"
