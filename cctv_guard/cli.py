@@ -1001,6 +1001,7 @@ def archive_seal_cmd(
     full: bool = typer.Option(False, "--full", help="Re-hash every file, even those whose size and mtime are unchanged."),
     important: list[str] = typer.Option([], "--important", help="Glob (relative path) of important copies kept 2 years; repeatable."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Hashing threads (default: up to 4)."),
+    settle: str = typer.Option("60s", "--settle", help="Leave out files modified more recently than this (still recording)."),
     no_probe: bool = typer.Option(False, "--no-probe", help="Do not read durations/timestamps from video headers."),
     json_out: Optional[str] = typer.Option(None, "--json", help="Write a JSON summary to FILE, or - for stdout."),
 ) -> None:
@@ -1022,16 +1023,19 @@ def archive_seal_cmd(
     from cctv_guard.home import resolve_home
     from cctv_guard.signing import default_key_path, load_or_create_key
 
+    settle_s = archive.parse_duration(settle, "--settle")
     home_dir = resolve_home(home)
     signing_key = load_or_create_key(key if key else default_key_path(home_dir))
     bar, update = _archive_progress("sealing")
     with bar:
         result = archive.seal_archive(root, signing_key, out_dir=out_dir, full=full, important=important,
-                                      probe=not no_probe, jobs=jobs, progress=update, index=home_dir / archive.SEAL_INDEX)
+                                      probe=not no_probe, jobs=jobs, progress=update, index=home_dir / archive.SEAL_INDEX,
+                                      settle_s=settle_s)
     if json_out:
         _emit_json({
             "schema": "cctv-guard/archive-seal@1", "seal": str(result.path), "files": result.count, "bytes": result.bytes,
-            "hashed": result.hashed, "reused": result.reused, "unreadable": result.unreadable, "head": result.head,
+            "hashed": result.hashed, "reused": result.reused, "unreadable": result.unreadable,
+            "still_recording": result.skipped, "head": result.head,
             "previous": str(result.previous) if result.previous else None, "public_key": signing_key.public_hex,
             "problems": [{"path": p.path, "problem": p.problem} for p in result.problems],
         }, json_out)
