@@ -1014,6 +1014,7 @@ class SealResult:
     hashed: int  # files read and hashed this time
     reused: int  # files whose hash came from the previous seal
     unreadable: int
+    skipped: int  # still being written (newer than settle_s)
     head: str
     previous: Path | None
     problems: tuple[Problem, ...]
@@ -1044,6 +1045,7 @@ def seal_archive(
     progress: Callable[[Progress], None] | None = None,
     now: datetime | None = None,
     index: Path | None = None,
+    settle_s: float = 0.0,
 ) -> SealResult:
     """Write a signed, hash-chained manifest of every file under ``root``.
 
@@ -1052,7 +1054,9 @@ def seal_archive(
     mark important copies, kept 2 years under Art. 16(8); the mark carries over to later seals.
     The manifest appears atomically as ``seal-<UTC time>.jsonl`` in ``out_dir``
     (default ``ROOT/.cctv-guard``); a crash leaves only a ``.tmp`` file that verify ignores.
-    With ``index`` (the home's ``seals.jsonl``) the new seal is also recorded there."""
+    With ``index`` (the home's ``seals.jsonl``) the new seal is also recorded there.
+    Files modified less than ``settle_s`` seconds ago are still being recorded: they are left out
+    (and reported) so that the segment an NVR is writing is not later taken for an altered file."""
     root = Path(root).absolute()
     out_dir = Path(out_dir).absolute() if out_dir is not None else root / SEAL_DIR
     now = now or datetime.now(timezone.utc)
@@ -1078,7 +1082,7 @@ def seal_archive(
 
     header_line = canonical_json(header.to_json())
     header_hash = head = sha256_hex(header_line)
-    count = total = hashed = reused = unreadable = 0
+    count = total = hashed = reused = unreadable = skipped = 0
     pipeline = _Pipeline(jobs)
     with atomic_writer(target, "wb") as fh:
         fh.write(header_line + b"\n")
@@ -1116,10 +1120,15 @@ def seal_archive(
             total += f.size
             throttle.tick(files=1)
 
+        cutoff_ns = time.time_ns() - int(settle_s * 1e9)
         try:
             walk = walk_files(root, problems.append, exclude)
             for f, old in _merge(walk, reader.keyed() if reader is not None else iter(())):
                 if f is None:
+                    continue
+                if settle_s > 0 and f.mtime_ns > cutoff_ns:
+                    problems.append(Problem(f.rel, f"still being written (modified in the last {settle_s:g} s): not sealed"))
+                    skipped += 1
                     continue
                 reusable = (
                     not full and old is not None and old.sha256 is not None
@@ -1151,7 +1160,7 @@ def seal_archive(
     throttle.tick(force=True)
     if index is not None:
         record_in_index(index, root, target, count, head, key)
-    return SealResult(target, count, total, hashed, reused, unreadable, head, previous, tuple(problems))
+    return SealResult(target, count, total, hashed, reused, unreadable, skipped, head, previous, tuple(problems))
 
 
 # --- seals: verifying ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -73,13 +74,18 @@ def test_scan_bad_input_is_exit_2_one_line(tmp_path, args, says):
 
 def test_seal_verify_cycle(tmp_path, home):
     root = tmp_path / "nvr"
+    (root / "cam1").mkdir(parents=True)
+    hour_ago = time.time() - 3600
     for i in range(6):
-        (root / "cam1").mkdir(parents=True, exist_ok=True)
         (root / "cam1" / f"{i}.bin").write_bytes(os.urandom(1000 + i))
+        os.utime(root / "cam1" / f"{i}.bin", (hour_ago, hour_ago))
+    (root / "cam1" / "recording.bin").write_bytes(b"the NVR is writing this one")
     r = invoke("archive", "seal", str(root), "--json", "-")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert doc["files"] == 6 and doc["hashed"] == 6 and Path(doc["seal"]).is_file()
+    assert doc["files"] == 6 and doc["hashed"] == 6 and doc["still_recording"] == 1 and Path(doc["seal"]).is_file()
+    assert "still being written" in r.stderr
+    (root / "cam1" / "recording.bin").unlink()
     assert (home / "keys" / "signing-ed25519.pem").stat().st_mode & 0o777 == 0o600
 
     r = invoke("archive", "verify", str(root))
@@ -93,7 +99,7 @@ def test_seal_verify_cycle(tmp_path, home):
     assert sorted((c["path"], c["kind"]) for c in doc["changes"]) == [("cam1/2.bin", "deleted"), ("cam1/3.bin", "altered")]
     assert {f["kind"] for f in doc["findings"]} == {"footage_deleted", "footage_altered"}
 
-    r = invoke("archive", "seal", str(root), "--json", "-")
+    r = invoke("archive", "seal", str(root), "--settle", "0", "--json", "-")
     assert json.loads(r.stdout)["reused"] == 4
     assert invoke("archive", "verify", str(root)).exit_code == 0
     # someone else's home does not trust this seal
@@ -149,7 +155,7 @@ def test_exit_codes_through_python_m(tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "no access ledger" in r.stderr
     (tmp_path / "nvr").mkdir()
     (tmp_path / "nvr" / "f.bin").write_bytes(b"x")
-    assert run("archive", "seal", str(tmp_path / "nvr")).returncode == 0
+    assert run("archive", "seal", str(tmp_path / "nvr"), "--settle", "0").returncode == 0
     (tmp_path / "nvr" / "f.bin").write_bytes(b"y")
     r = run("archive", "verify", str(tmp_path / "nvr"))
     assert r.returncode == 1 and "footage_altered" in r.stderr

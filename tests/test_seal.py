@@ -415,3 +415,18 @@ def test_deleted_or_replaced_newest_seal_is_caught_by_the_home_index(tmp_path, k
     assert [f.details.get("cause") for f in report.findings] == ["seal_missing"] and "replaced" in report.findings[0].message
     # index lines signed by an untrusted key are ignored
     assert verify_archive(root, trusted_keys=["00" * 32], index=index).findings[0].details["cause"] == "untrusted_key"
+
+
+def test_files_still_being_written_are_left_out(tmp_path, key):
+    root = tmp_path / "nvr"
+    rels = build_tree(root)
+    for rel in rels:
+        set_age(root / rel, 0.01)  # 15 minutes ago
+    (root / "cam0" / "live.bin").write_bytes(b"growing")
+    result = seal_archive(root, key, settle_s=120)
+    assert (result.count, result.skipped) == (len(rels), 1)
+    assert [p.path for p in result.problems] == ["cam0/live.bin"]
+    with open(root / "cam0" / "live.bin", "ab") as fh:
+        fh.write(b" and growing")  # the NVR keeps writing: not an alteration of sealed footage
+    report = verify_archive(root)
+    assert [(c.path, c.kind) for c in report.changes] == [("cam0/live.bin", "added")] and report.findings == ()
