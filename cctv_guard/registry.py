@@ -516,8 +516,10 @@ class _Dialect:
         self._depth = 0
         self.conn.execute("COMMIT")
 
-    def lock_schema(self) -> None:
-        """Serialise schema upgrades between processes (inside a transaction)."""
+    @contextlib.contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        """Serialise schema upgrades between processes (SQLite: BEGIN IMMEDIATE already does)."""
+        yield
 
     def close(self) -> None:
         self.conn.close()
@@ -551,8 +553,16 @@ class _PostgresDialect(_Dialect):
         with self.conn.transaction():
             yield
 
-    def lock_schema(self) -> None:
-        self.conn.execute("SELECT pg_advisory_xact_lock(7110501)")
+    @contextlib.contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        # A session lock taken BEFORE the upgrade transaction starts: a backend that waited for it
+        # then begins a fresh transaction and sees the catalog the other upgrader committed
+        # (inside one transaction a stale negative catalog-cache entry would hide it).
+        self.conn.execute("SELECT pg_advisory_lock(7110501)")
+        try:
+            yield
+        finally:
+            self.conn.execute("SELECT pg_advisory_unlock(7110501)")
 
 
 # Schema migrations: MIGRATIONS[n] upgrades version n to n + 1. Never edit a released step;
@@ -1200,8 +1210,7 @@ def _migrate(db: _Dialect, target: int, location: str) -> None:
                                 f"understands ({SCHEMA_VERSION}); upgrade cctv-guard")
         if version >= target:
             return
-        with db.transaction():
-            db.lock_schema()
+        with db.schema_lock(), db.transaction():
             version = _schema_version(db)  # another process may have upgraded meanwhile
             if version == 0:
                 db.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")

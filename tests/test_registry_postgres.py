@@ -94,3 +94,28 @@ def test_migrates_a_v1_database(tmp_path) -> None:
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_concurrent_first_opens_migrate_once(tmp_path) -> None:
+    """Several machines opening a new shared registry at once: the advisory lock lets one migrate."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    psycopg = pytest.importorskip("psycopg")
+    name = f"cctv_guard_race_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = _with_db(PG_URL, name)
+
+    def open_and_close(i: int) -> int:
+        with open_registry(tmp_path / f"m{i}", url=url) as reg:
+            return reg.schema_version
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            assert list(pool.map(open_and_close, range(6))) == [SCHEMA_VERSION] * 6
+        with open_registry(tmp_path, url=url) as reg:
+            versions = [r[0] for r in reg._db.execute("SELECT version FROM schema_version ORDER BY version").fetchall()]
+        assert versions == list(range(1, SCHEMA_VERSION + 1))
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
