@@ -51,7 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from cctv_guard.errors import BaselineError, ConfigError, RegistryError
 from cctv_guard.home import resolve_db_url, resolve_home
-from cctv_guard.redact import redact_text, redact_uri
+from cctv_guard.redact import MASK, redact_text, redact_uri
 
 DB_NAME = "registry.db"
 BASELINE_DIR = "baselines"
@@ -125,9 +125,10 @@ def make_zone(name: str, points: Iterable[Sequence[float]], frame_size: tuple[in
     if not _ZONE_RE.fullmatch(name):
         raise ConfigError(f"zone name must be 1-64 letters, digits, '_', '.' or '-', got {name!r}")
     try:
-        pts = tuple((float(p[0]), float(p[1])) for p in points)
-        if any(len(p) != 2 for p in points):
+        raw = list(points)
+        if any(len(p) != 2 for p in raw):
             raise ValueError
+        pts = tuple((float(p[0]), float(p[1])) for p in raw)
     except (TypeError, ValueError, IndexError):
         raise ConfigError(f"zone {name!r}: expected a list of (x, y) points") from None
     pts = tuple(p for i, p in enumerate(pts) if i == 0 or p != pts[i - 1])  # repeated points
@@ -355,6 +356,13 @@ class CameraFields(BaseModel):
     def _printable(cls, v: str | None) -> str | None:
         if v is not None and _CONTROL.search(v):
             raise ValueError("must not contain control characters or line breaks")
+        return v
+
+    @field_validator("source")
+    @classmethod
+    def _not_redacted(cls, v: str | None) -> str | None:
+        if v is not None and f"{MASK}@" in v:
+            raise ValueError("this URI was redacted for display (***); give the real stream URI")
         return v
 
 

@@ -96,6 +96,7 @@ class CrudSuite:
         ("name", "", "name:"),
         ("installed", "2026-02-30", "installed:"),
         ("signage", "maybe", "signage: expected yes or no"),
+        ("source", "rtsp://***@10.0.0.12/stream1", "source: this URI was redacted for display"),
     ])
     def test_bad_fields_are_rejected(self, reg, field, value, message) -> None:
         with pytest.raises(RegistryError) as exc:
