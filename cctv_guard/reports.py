@@ -397,14 +397,27 @@ def _event_matrix(event: Mapping[str, Any] | None, fw: float, fh: float) -> np.n
     return T if _homography(details) is not None else _about_centre(T, fw, fh)
 
 
+def _canvas(image: ImageLike, frame_size: tuple[int, int] | None, max_side: int | None) -> tuple[np.ndarray, float, float, float]:
+    """A drawing copy of ``image`` (shrunk to ``max_side`` first: cheaper, and lines of the same
+    weight in every picture), the footage size (w, h) its measurements refer to (default: the
+    image's own size) and the footage -> canvas scale."""
+    from cctv_guard.detection.image import limit_size
+
+    img = load_image(image)
+    fw, fh = frame_size or (img.shape[1], img.shape[0])
+    if max_side:
+        img, _ = limit_size(img, max_side)
+    img = img.copy()
+    return img, float(fw), float(fh), img.shape[1] / fw
+
+
 def draw_baseline(image: ImageLike, zones: Mapping[str, Sequence[tuple[float, float]]] | None = None,
-                  frame_size: tuple[int, int] | None = None, event: Mapping[str, Any] | None = None) -> np.ndarray:
+                  frame_size: tuple[int, int] | None = None, event: Mapping[str, Any] | None = None,
+                  *, max_side: int | None = None) -> np.ndarray:
     """A copy of the baseline view with the must-see zones outlined in green and, for an event
     that measured the camera's motion, the part of the baseline the camera now sees (red)."""
-    img = load_image(image).copy()
+    img, fw, fh, k = _canvas(image, frame_size, max_side)
     h, w = img.shape[:2]
-    fw, fh = frame_size or (w, h)
-    k = w / fw
     for name, pts in (zones or {}).items():
         p = np.asarray(pts, np.float64) * k
         _poly(img, p, GREEN, fill=0.15)
@@ -421,14 +434,13 @@ def draw_baseline(image: ImageLike, zones: Mapping[str, Sequence[tuple[float, fl
 
 def draw_event_frame(image: ImageLike, event: Mapping[str, Any], *,
                      frame_size: tuple[int, int] | None = None,
-                     zones: Mapping[str, Sequence[tuple[float, float]]] | None = None) -> np.ndarray:
+                     zones: Mapping[str, Sequence[tuple[float, float]]] | None = None,
+                     max_side: int | None = None) -> np.ndarray:
     """A copy of an offending frame with what the event measured drawn on it: the baseline's
     outline mapped into this view (the coverage polygon, red), the must-see zones where they
     went (yellow), the shift of the baseline's centre (arrow), and a covered region (cyan)."""
-    img = load_image(image).copy()
+    img, fw, fh, k = _canvas(image, frame_size, max_side)
     h, w = img.shape[:2]
-    fw, fh = frame_size or (w, h)
-    k = w / fw
     details = event.get("details") or {}
     M = _event_matrix(event, fw, fh)
     if M is not None:
@@ -462,9 +474,7 @@ def draw_event_frame(image: ImageLike, event: Mapping[str, Any], *,
         else:
             x1, y1, x2, y2 = x1 * k, y1 * k, x2 * k, y2 * k
         _poly(img, np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]]), CYAN, fill=0.2)
-    kind = str(event.get("kind", "")).encode("ascii", "replace").decode()
-    _label(img, f"{kind} @ {_clock(event.get('start_s'))}", (6, 24), (255, 255, 255))
-    return img
+    return img  # kind and time are in the caption: nothing drawn over the view's corner
 
 
 def draw_snapshot(snap: Snapshot | ImageLike, findings: Sequence[Mapping[str, Any]]) -> np.ndarray:
@@ -722,17 +732,20 @@ def _prepare_pictures(report: Mapping[str, Any], images: ReportImages | None) ->
         return pics
     zones = dict(images.zones)
     events = report.get("events") or []
+    side = MAX_IMAGE_SIDE
     if images.baseline is not None:
         base = load_image(images.baseline)
-        pics.arrays["baseline"] = draw_baseline(base, zones, images.frame_size)
+        fs = images.frame_size or (base.shape[1], base.shape[0])
+        pics.arrays["baseline"] = draw_baseline(base, zones, fs, max_side=side)
         for i in range(len(events)):
-            if _event_matrix(events[i], *(images.frame_size or base.shape[1::-1])) is not None:
-                pics.arrays[f"baseline-{i}"] = draw_baseline(base, zones, images.frame_size, events[i])
+            if _event_matrix(events[i], *fs) is not None:
+                pics.arrays[f"baseline-{i}"] = draw_baseline(base, zones, fs, events[i], max_side=side)
         if events and all(f"baseline-{i}" in pics.arrays for i in range(len(events))):
             del pics.arrays["baseline"]  # every event shows its own copy
     for i, img in images.events.items():
         if 0 <= int(i) < len(events):
-            pics.arrays[f"event-{int(i)}"] = draw_event_frame(img, events[int(i)], frame_size=images.frame_size, zones=zones)
+            pics.arrays[f"event-{int(i)}"] = draw_event_frame(img, events[int(i)], frame_size=images.frame_size,
+                                                              zones=zones, max_side=side)
     findings = report.get("findings") or []
     for i, snaps in images.findings.items():
         if 0 <= int(i) < len(findings):
@@ -822,6 +835,7 @@ def _articles_section(h: _Html, entries: Sequence[Mapping[str, Any]]) -> str:
 
 def _event_cards(h: _Html, events: Sequence[Mapping[str, Any]], uris: Mapping[str, str]) -> str:
     cards = []
+    ev_t = event_times(events)  # when the pictured frame was taken
     for i, ev in enumerate(events):
         c = _citation(ev)
         ref = ev.get("article") or (c.ref if c else "?")
@@ -834,9 +848,10 @@ def _event_cards(h: _Html, events: Sequence[Mapping[str, Any]], uris: Mapping[st
         evidence = "".join(f"<li>{h.e(x)}</li>" for x in (ev.get("evidence") or []))
         summary = f'<p class="muted">{h.e(c.summary)}</p>' if c else ""
         pair = ""
+        shot = f"{ev.get('kind')} @ {_clock(ev_t.get(i))}"
         if "baseline" in uris or f"event-{i}" in uris:
             pair = (f'<div class="pair">{h.figure(uris.get(f"baseline-{i}", uris.get("baseline")), "baseline")}'
-                    f'{h.figure(uris.get(f"event-{i}"), "offending", _clock(ev.get("start_s")))}</div>')
+                    f'{h.figure(uris.get(f"event-{i}"), "offending", shot)}</div>')
         cards.append(
             f'<div class="card" id="event-{i + 1}"><h3>#{i + 1} {h.e(ev.get("kind"))}'
             f'<a class="tag" href="#art-{h.e(_safe_ref(ref))}" style="color:#fff">Art. {h.e(ref)}</a></h3>{summary}'

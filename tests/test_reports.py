@@ -175,19 +175,23 @@ def _red_mask(img: np.ndarray) -> np.ndarray:
     return (r > 180) & (g < 90) & (b < 90)
 
 
-def test_event_frame_shows_where_the_baseline_view_went(frame):
-    h, w = frame.shape[:2]
+@pytest.mark.parametrize("max_side", [None, 240])
+def test_event_frame_shows_where_the_baseline_view_went(frame, max_side):
     dx, dy = -60.0, 30.0
+    fh, fw = frame.shape[:2]
     M = np.float32([[1, 0, dx], [0, 1, dy]])
-    moved = cv2.warpAffine(frame, M, (w, h))  # the camera panned: the scene moved by (dx, dy)
-    drawn = reports.draw_event_frame(moved, _moved(shift=(dx, dy)), frame_size=(w, h))
-    assert drawn.shape == moved.shape and not np.shares_memory(drawn, moved)
-    red = _red_mask(drawn) & ~_red_mask(moved)
+    moved = cv2.warpAffine(frame, M, (fw, fh))  # the camera panned: the scene moved by (dx, dy)
+    drawn = reports.draw_event_frame(moved, _moved(shift=(dx, dy)), frame_size=(fw, fh), max_side=max_side)
+    assert not np.shares_memory(drawn, moved)
+    s = drawn.shape[1] / fw  # drawn on a shrunk copy: the same geometry, scaled
+    h, w, dx, dy = drawn.shape[0], drawn.shape[1], dx * s, dy * s
+    small = cv2.resize(moved, (w, h), interpolation=cv2.INTER_AREA)
+    red = _red_mask(drawn) & ~_red_mask(small)
     # the baseline's right edge now runs at x = w + dx, its top edge at y = dy
     col = red[int(dy) + 20: h - 20, int(w + dx) - 3: int(w + dx) + 4].any(axis=1).mean()
-    row = red[int(dy) - 3: int(dy) + 4, 80: int(w + dx) - 80].any(axis=0).mean()
+    row = red[int(dy) - 3: int(dy) + 4, w // 6: int(w + dx) - w // 6].any(axis=0).mean()
     assert col > 0.9 and row > 0.9
-    assert red[:, int(w + dx) + 15:].sum() < 0.01 * red.sum()  # nothing right of the old view
+    assert red[:, int(w + dx) + 8:].sum() < 0.01 * red.sum()  # nothing right of the old view
 
 
 def test_baseline_copy_outlines_the_part_the_camera_now_sees(frame):
