@@ -34,18 +34,24 @@ MAX_PRIVACY_FRAMES = 8
 GAP_S = 10.0  # a hole this long in the timestamps is a signal loss
 
 # drift thresholds (ON, SUSTAIN)
-MOVED_PCT = (3.0, 1.5)  # centre shift, % of frame width
+MOVED_PCT = (3.0, 1.5)  # centre shift, % of the frame (x of the width, y of the height)
 ROLL_DEG = (2.0, 1.0)
 ZOOM = (0.07, 0.035)  # |scale - 1|
 COVERAGE_IOU = (0.75, 0.85)
 ZONE_VISIBLE = (0.9, 0.95)
 # health thresholds (ON, SUSTAIN)
-COVER_FRACTION = (0.3, 0.15)
+COVER_FRACTION = (0.2, 0.1)
 FULL_COVER = 0.85
-DEFOCUS_RATIO = (0.5, 0.65)
+DEFOCUS_RATIO = (0.62, 0.75)
+# heavy blur leaves mostly compression noise, which keeps the fine-detail ratio up: then the
+# loss of texture with the structure still in place (likeness) tells defocus
+DEFOCUS_TEXTURE = 0.45
+DEFOCUS_SOFT_RATIO = 0.8
+DEFOCUS_LIKENESS = 0.6
 DEGRADED_TEXTURE = 0.6
 UNMATCHED_SHARPNESS = 0.7
 UNMATCHED_LIKENESS = 0.3
+UNMATCHED_TEXTURE_P90 = 1.0  # a real new view has places at least as textured as the baseline's
 
 Progress = Callable[[float, float | None], None]
 PrivacyFn = Callable[[list], list]
@@ -92,7 +98,7 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
     obs: dict[str, Observation | None] = {}
 
     obs["blackout"] = Observation(
-        ON if h.blackout else SUSTAIN if (h.luma < 2 * health.BLACKOUT_LUMA and h.luma_std < 2 * health.BLACKOUT_STD) else CLEAR,
+        ON if h.blackout else SUSTAIN if h.luma < 2 * health.BLACKOUT_LUMA else CLEAR,
         severity=1.0 - min(1.0, h.luma / (2 * health.BLACKOUT_LUMA)),
         details={"luma": round(h.luma, 1), "luma_std": round(h.luma_std, 2)},
         evidence=f"mean brightness {h.luma:.1f}/255, contrast {h.luma_std:.1f}",
@@ -126,24 +132,30 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
         + ("" if h.cover_bbox is None else f" (region x {h.cover_bbox[0]:.2f}-{h.cover_bbox[2]:.2f}, y {h.cover_bbox[1]:.2f}-{h.cover_bbox[3]:.2f} of the frame)"),
     )
     if h.cover_fraction >= COVER_FRACTION[0]:
-        obs["frozen"] = None  # a cover does not change either: 'frozen' would only restate 'covered'
+        # a cover neither changes nor is in focus: 'frozen' or 'defocused' would only restate it
+        obs["frozen"] = obs["defocused"] = None
     if h.cover_fraction >= FULL_COVER:
         obs.update({k: None for k in image_kinds if k != "covered"})
         return FrameAnalysis(t, prof.name, h, reg, mot, obs, False), gray
 
-    obs["defocused"] = Observation(
-        _level(h.sharpness_ratio, *DEFOCUS_RATIO, below=True),
+    soft = h.sharpness_ratio < DEFOCUS_SOFT_RATIO and h.texture_ratio < DEFOCUS_TEXTURE and h.likeness >= DEFOCUS_LIKENESS
+    obs["defocused"] = None if h.cover_fraction >= COVER_FRACTION[0] else Observation(
+        ON if soft else _level(h.sharpness_ratio, *DEFOCUS_RATIO, below=True),
         severity=min(1.0, max(0.0, 1.0 - h.sharpness_ratio)),
         details={"sharpness_ratio": round(h.sharpness_ratio, 3), "texture_ratio": round(h.texture_ratio, 3)},
         evidence=f"fine detail at {100 * h.sharpness_ratio:.0f}% of the baseline's (contrast-normalised)",
     )
     reg = drift.register(gray, prof.keypoints, prof.descriptors, prof.median)
-    blurred = h.sharpness_ratio < DEFOCUS_RATIO[1]
+    blurred = h.sharpness_ratio < DEFOCUS_RATIO[1] or soft
     if reg.H is None:
         # No registration. A sharp view that matches nothing of the baseline is a camera
         # pointed elsewhere (its new view may well have less texture: a wall, the sky), not a
         # cover: things close enough to the lens to cover it are out of focus.
-        unmatched = h.sharpness_ratio >= UNMATCHED_SHARPNESS and h.likeness < UNMATCHED_LIKENESS
+        unmatched = (
+            h.sharpness_ratio >= UNMATCHED_SHARPNESS
+            and h.likeness < UNMATCHED_LIKENESS
+            and h.texture_p90 >= UNMATCHED_TEXTURE_P90
+        )
         obs["moved"] = (
             Observation(
                 ON,
@@ -171,7 +183,7 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
         if mot.zones_visible:
             common["zones_visible"] = {k: round(v, 3) for k, v in mot.zones_visible.items()}
         desc = (
-            f"shift ({mot.shift_px[0]:.0f}, {mot.shift_px[1]:.0f}) px = {mot.shift_pct:.1f}% of width, "
+            f"shift ({mot.shift_px[0]:.0f}, {mot.shift_px[1]:.0f}) px = {mot.shift_pct:.1f}% of the frame, "
             f"roll {mot.rotation_deg:.2f} deg, zoom x{mot.scale:.3f}, coverage IoU {mot.coverage_iou:.2f} "
             f"({reg.method}, quality {reg.quality:.2f})"
         )

@@ -118,7 +118,7 @@ def _phase(gray: np.ndarray, base_median: np.ndarray) -> Registration:
 @dataclass(frozen=True)
 class Motion:
     shift_px: tuple[float, float]  # image-centre displacement, original footage pixels
-    shift_pct: float  # its length as % of the frame width
+    shift_pct: float  # its length in % of the frame (x as % of width, y as % of height)
     rotation_deg: float
     scale: float
     coverage_iou: float  # baseline view mapped into the current view, IoU with the frame
@@ -176,5 +176,5 @@ def coverage(H: np.ndarray, analysis_size: tuple[int, int], frame_size: tuple[in
 def motion(H: np.ndarray, analysis_size: tuple[int, int], frame_size: tuple[int, int], zones: dict) -> Motion:
     shift, roll, scale = decompose(H, analysis_size, frame_size)
     iou, visible = coverage(H, analysis_size, frame_size, zones)
-    pct = 100.0 * math.hypot(*shift) / frame_size[0]
+    pct = 100.0 * math.hypot(shift[0] / frame_size[0], shift[1] / frame_size[1])
     return Motion(shift, pct, roll, scale, iou, visible)

@@ -27,10 +27,12 @@ COVER_TEX_RATIO = 0.45
 COVER_NCC = 0.35
 # baseline cells with less texture than this cannot show a cover (sky, blank walls)
 MIN_TEXTURE = 0.02
-BLACKOUT_LUMA = 16.0
-BLACKOUT_STD = 5.0
-FROZEN_MAX_DIFF = 0.35  # grey levels, mean absolute difference
+# blackout: nearly all of the picture is black (an on-screen clock or logo may remain)
+BLACKOUT_LUMA = 16.0  # median grey level below this...
+BLACKOUT_P95 = 32.0  # ...and 95 % of the pixels below this
+FROZEN_MAX_DIFF = 0.35  # grey levels, mean absolute difference per cell
 FROZEN_NOISE_SHARE = 0.2  # ... and below this share of the baseline's temporal noise
+FROZEN_CELL_SHARE = 0.9  # share of cells that must be unchanged (a running clock may tick)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Health:
     sharpness_ratio: float  # median over textured cells of sharpness / baseline sharpness
     texture_ratio: float  # median over textured cells of texture / baseline texture
     likeness: float  # median per-cell NCC with the baseline median
+    texture_p90: float  # 90th percentile over cells of texture / baseline texture
     frame_diff: float | None  # mean absolute difference to the previous analysed frame
     frozen: bool
 
@@ -107,15 +110,17 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
     sharp_ratio = st.sharp / np.maximum(profile.sharp_mean, 1e-3)
     luma = float(gray.mean())
     luma_std = float(gray.std())
-    blackout = luma < BLACKOUT_LUMA and luma_std < BLACKOUT_STD
+    small = gray[::4, ::4]
+    median, p95 = (float(v) for v in np.percentile(small, (50, 95)))
+    blackout = median < BLACKOUT_LUMA and p95 < BLACKOUT_P95
     diff = None
     frozen = False
     if prev_gray is not None and prev_gray.shape == gray.shape:
         d = cv2.absdiff(gray, prev_gray)
         diff = float(d.mean())
-        changed = float(np.count_nonzero(d > 2)) / d.size
+        cell_diff = _cell_means(d, grid)
         limit = min(FROZEN_MAX_DIFF, FROZEN_NOISE_SHARE * profile.noise) if profile.noise > 0 else 0.05
-        frozen = diff <= limit and changed < 0.001 and not blackout
+        frozen = float(np.quantile(cell_diff, FROZEN_CELL_SHARE)) <= limit and not blackout
     return Health(
         luma=luma,
         luma_std=luma_std,
@@ -125,6 +130,7 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
         sharpness_ratio=float(np.median(sharp_ratio[textured])),
         texture_ratio=float(np.median(tex_ratio[textured])),
         likeness=float(np.median(ncc[textured])),
+        texture_p90=float(np.quantile(tex_ratio, 0.9)),
         frame_diff=diff,
         frozen=frozen,
     )

@@ -70,7 +70,7 @@ def test_known_warp_is_recovered(frames, base, dx, dy, roll, scale):
     assert math.dist(m.shift_px, true_shift) <= 0.01 * w  # issue 2 target: <= 1 % of width
     assert abs(m.rotation_deg - roll) <= 0.5  # <= 0.5 degrees
     assert abs(m.scale / scale - 1) <= 0.02  # <= 2 %
-    assert m.shift_pct == pytest.approx(100 * math.hypot(*m.shift_px) / w)
+    assert m.shift_pct == pytest.approx(100 * math.hypot(m.shift_px[0] / w, m.shift_px[1] / h))
 
 
 def test_identity_and_coverage(frames, base):
