@@ -56,6 +56,7 @@ MAX_TASKS_PER_CHILD = 50  # recycle pool workers now and then: bounded memory ov
 MAX_ATTEMPTS = 2  # Ray: an item whose worker process died is retried once
 FILE_MODE = 0o644  # reports are for sharing (atomic writes start from a private temp file)
 RAY_GRACE_S = 60.0  # beyond its own timeout, how long a Ray task may run before it is cancelled
+MAP_LABELS_UP_TO = 40  # cameras named beside their dot on small maps (all have a tooltip)
 VERDICT_ORDER = ("violation", "failed", "pending", "inconclusive", "compliant")  # worst first
 VERDICT_COLOURS = {"violation": "#d7263d", "failed": "#7d3c98", "pending": "#adb5bd", "inconclusive": "#f4a261",
                    "compliant": "#2a9d8f"}
@@ -759,8 +760,13 @@ def map_svg(cameras: Sequence[Mapping[str, Any]], width: int = 640, height: int 
         title = html.escape(f"{c['camera_id']} ({c.get('district') or 'no district'}): {c['verdict']}")
         parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{colour}" stroke="#222" stroke-width="0.5">'
                      f"<title>{title}</title></circle>")
+        if len(pts) <= MAP_LABELS_UP_TO:
+            parts.append(f'<text x="{cx + 7:.1f}" y="{cy + 4:.1f}" font-size="11" fill="#333">'
+                         f"{html.escape(str(c['camera_id']))}</text>")
     parts.append("</svg>")
-    return "".join(parts)
+    extent = (f'<p class="muted">lat {min(lats):.4f} … {max(lats):.4f}, lon {min(lons):.4f} … {max(lons):.4f}'
+              f" ({len(pts)} of {len(cameras)} cameras have coordinates)</p>")
+    return "".join(parts) + extent
 
 
 class Markup(str):
@@ -807,7 +813,7 @@ td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left}} th{{background
 </style></head><body>
 <h1>Fleet audit {html.escape(window)}</h1>
 <p>{t['cameras']} cameras, {t['items_done']} of {t['items']} recordings checked ({t['items_failed']} failed),
-{t['footage_h']:.1f} h of footage. Checks: {html.escape(', '.join(k for k, v in summary['checks'].items() if v))}.
+{t['footage_h']:.2f} h of footage. Checks: {html.escape(', '.join(k for k, v in summary['checks'].items() if v))}.
 {'' if summary['complete'] else '<b>The audit is not complete.</b>'}</p>
 <div>{cards}</div>
 <h2>By article</h2>

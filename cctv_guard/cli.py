@@ -1443,7 +1443,7 @@ def audit_cmd(
     s = outcome.summary
     counts = ", ".join(f"{n} {v}" for v, n in s["by_verdict"].items()) or "no cameras"
     err.print(f"cameras: {counts}; recordings: {s['totals']['items_done']} checked, {s['totals']['items_failed']} failed; "
-              f"{s['totals']['footage_h']:.1f} h of footage in {outcome.wall_s:.0f} s", soft_wrap=True)
+              f"{s['totals']['footage_h']:.2f} h of footage in {outcome.wall_s:.0f} s", soft_wrap=True)
     for w in outcome.warnings:
         err.print(f"[yellow]warning:[/] {escape(w)}", soft_wrap=True)
     for f in outcome.files:

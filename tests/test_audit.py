@@ -387,3 +387,38 @@ def test_real_check_on_samples_updates_the_registry_history(sample_fleet):
     resume_audit(sample_fleet.parent / "out")
     with open_registry() as reg:
         assert len(reg.check_history("GS-002")) == 1
+
+
+def test_summary_is_posted_to_the_webhook_and_a_dead_webhook_is_a_warning(tmp_path, monkeypatch):
+    import http.server
+    import threading
+
+    monkeypatch.setenv("CCTV_GUARD_HOME", str(tmp_path / "home"))
+    got = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append((self.path, self.headers["Content-Type"], json.loads(body)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/hooks/cctv"
+        p = make_fleet(tmp_path, {"CAM-002": CAMERAS["CAM-002"]}, extra=f"notify: {{webhook: '{url}'}}\n")
+        outcome = start_audit(p, tmp_path / "out", work=fake_check)
+        assert outcome.warnings == () and outcome.exit_code == 0
+        ((path, ctype, body),) = got
+        assert path == "/hooks/cctv" and ctype == "application/json" and body == outcome.summary
+    finally:
+        server.shutdown()
+        server.server_close()
+    outcome = resume_audit(tmp_path / "out", work=fake_check)  # the same URL, now closed
+    assert outcome.exit_code == 0
+    (warning,) = outcome.warnings
+    assert warning.startswith(f"notify.webhook {url}:") and (tmp_path / "out" / "summary.json").exists()
