@@ -148,8 +148,9 @@ class OcrConfig(_Strict):
 
 class SamplingConfig(_Strict):
     """How videos are sampled: at most `max_frames` frames at least `min_interval_s` apart, and a
-    frame is analysed only when its view differs from the last analysed one: at least
-    `change_threshold` of the pixels of 64-px-wide thumbnails differ by more than 25 grey levels."""
+    frame is analysed only when its view differs from every view analysed before (the last 64):
+    at least `change_threshold` of the pixels of 64-px-wide thumbnails differ by more than 25 grey
+    levels."""
 
     max_frames: int = Field(48, ge=1, le=10000)
     min_interval_s: float = Field(2.0, gt=0)
@@ -802,17 +803,18 @@ def _analyse_stream(
     masks=None,
     mask_size: tuple[int, int] | None = None,
 ) -> _Analysis:
-    """Analyse frames whose view changed since the last analysed one; OCR a few of them."""
+    """Analyse frames whose view differs from every view analysed so far; OCR a few of them."""
     plan = _OcrPlan(cfg.ocr.frames_per_source if (ocr and cfg.ocr.enabled) else 0, duration)
     analysed: list[FrameCues] = []
     images: dict[int, np.ndarray] = {}
     best_ev: dict[str, tuple[float, int]] = {}
-    last = None
+    seen: list[np.ndarray] = []  # thumbnails of the views analysed so far
     for fr in frames:
         thumb = _thumb(fr.image)
-        if not view_changed(last, thumb, cfg.sampling.change_threshold):
+        # skip a view already analysed: the same fixed view, or a preset the camera returns to
+        if any(not view_changed(old, thumb, cfg.sampling.change_threshold) for old in seen[-64:]):
             continue
-        last = thumb
+        seen.append(thumb)
         plan.t = fr.t
         fmasks = _masks_for(fr.image, masks, mask_size)
         fc = analyse_frame(fr.image, models, cfg, ocr=plan, index=fr.index, t=fr.t, masks=fmasks)
