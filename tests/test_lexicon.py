@@ -91,3 +91,25 @@ def test_every_term_names_a_known_zone_and_a_positive_weight():
 def test_room_alone_is_weak_but_guest_room_is_not():
     assert zones("Room 301")["hotel_room"].weak
     assert not zones("Guest Room 301")["hotel_room"].weak
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_any_text_gives_well_formed_hits(text):
+    hits = lexicon.match_text(text)
+    assert len({h.zone for h in hits}) == len(hits)
+    line = lexicon.normalise(text)
+    for h in hits:
+        assert h.zone in ZONES and h.weight > 0
+        assert 0 <= h.span[0] < h.span[1] <= len(line)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from([t for t in lexicon.TERMS if not t.weak]), st.sampled_from(["", " ", "  ", "：", "-"]),
+       st.sampled_from(["", "入口", " Entrance", " 2F", "→"]))
+def test_strong_terms_are_found_with_surrounding_text(term, sep, extra):
+    hits = {h.zone: h for h in lexicon.match_text(f"{term.text}{sep}{extra}")}
+    assert term.zone in hits
