@@ -530,28 +530,37 @@ def scan_archive(
     problems: list[Problem] = []
     by_camera: dict[str, list[Recording]] = {}
     unmatched = 0
-    for n, f in enumerate(walk_files(root, problems.append), 1):
-        try:
-            hit = cp.match(f.rel)
-        except ValueError:
-            problems.append(Problem(f.rel, "matches the pattern but its date/time is not a valid calendar time"))
-            continue
-        if hit is None:
-            unmatched += 1
-            continue
-        camera, start = hit
-        duration, time_known = None, cp.has_time_of_day
-        if probe:
-            media = probe_media(root / f.rel)
-            if media is None:
-                problems.append(Problem(f.rel, "unreadable video (not a container PyAV can open)"))
-            else:
-                duration = media.duration_s
-                if not time_known and media.created is not None and media.created.date() == start.date():
-                    start, time_known = media.created, True
-        by_camera.setdefault(camera, []).append(Recording(f.rel, start, f.size, duration, time_known))
-        if progress is not None:
-            progress(n)
+    def matched() -> Iterator[tuple[FileStat, str, datetime]]:
+        nonlocal unmatched
+        for f in walk_files(root, problems.append):
+            try:
+                hit = cp.match(f.rel)
+            except ValueError:
+                problems.append(Problem(f.rel, "matches the pattern but its date/time is not a valid calendar time"))
+                continue
+            if hit is None:
+                unmatched += 1
+                continue
+            yield f, hit[0], hit[1]
+
+    def probed(f: FileStat) -> MediaTimes | None:
+        return probe_media(root / f.rel) if probe else None
+
+    n = 0
+    with ThreadPoolExecutor(max_workers=4) as pool:  # header reads overlap a little (I/O, C code)
+        for batch in _batches(matched(), 256):
+            for (f, camera, start), media in zip(batch, pool.map(probed, [b[0] for b in batch])):
+                duration, time_known = None, cp.has_time_of_day
+                if probe and media is None:
+                    problems.append(Problem(f.rel, "unreadable video (not a container PyAV can open)"))
+                elif media is not None:
+                    duration = media.duration_s
+                    if not time_known and media.created is not None and media.created.date() == start.date():
+                        start, time_known = media.created, True
+                by_camera.setdefault(camera, []).append(Recording(f.rel, start, f.size, duration, time_known))
+                n += 1
+                if progress is not None:
+                    progress(n)
     if not by_camera:
         return ScanReport(str(root), cp.text, as_of or datetime.now().replace(microsecond=0), min_days, gap_s, (), (), tuple(problems), unmatched)
     # If only some of a camera's files carry a time, judge the camera by days.
@@ -570,6 +579,17 @@ def scan_archive(
         cameras.append(summary)
         findings.extend(found)
     return ScanReport(str(root), cp.text, as_of, min_days, gap_s, tuple(cameras), tuple(findings), tuple(problems), unmatched)
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _nominal(recs: Sequence[Recording], nominal_s: float | None, precision: str) -> float | None:
