@@ -259,6 +259,12 @@ def check_fits(baseline: Baseline, frame_size: tuple[int, int]) -> None:
             f"baseline was built from {bw}x{bh} footage but this footage is {w}x{h}: the aspect ratios differ"
             " (a different camera or a cropped view); build a baseline from this camera's footage"
         )
+    aw = baseline.analysis_size[0]
+    if w < aw:  # upscaling would blur it and every check would see a defocused lens
+        raise BaselineError(
+            f"this footage is {w}x{h}, smaller than the {aw}-pixel-wide analysis size of the baseline"
+            f" (built from {bw}x{bh}); build a baseline from this stream"
+        )
 
 
 def _check_polygon(name, points, frame_size) -> tuple[tuple[float, float], ...]:

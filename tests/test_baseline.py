@@ -175,6 +175,8 @@ def test_resolution_mismatch(built):
     bl.check_fits(built, (640, 480))
     with pytest.raises(BaselineError, match="aspect ratios differ"):
         bl.check_fits(built, (1280, 720))
+    with pytest.raises(BaselineError, match="smaller than the 480-pixel-wide analysis size"):
+        bl.check_fits(built, (320, 240))  # a sub-stream: upscaling would look like defocus
 
 
 def test_zone_validation():
