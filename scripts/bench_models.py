@@ -48,16 +48,19 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(fn, imgs, repeat: int = 1) -> tuple[list, float]:
+def timed(fn, imgs, repeat: int = 1) -> tuple[list, float, float]:
+    """(results, median wall ms/image, median process CPU ms/image). CPU time does not depend on
+    other jobs' load; with --threads 1 it approximates the wall time on an idle core."""
     fn(imgs[0][1])  # warm-up
-    results, times = [], []
+    results, times, cpu = [], [], []
     for _ in range(repeat):
         results = []
         for _, img in imgs:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             results.append(fn(img))
             times.append((time.perf_counter() - t) * 1000)
-    return results, statistics.median(times)
+            cpu.append((time.process_time() - c) * 1000)
+    return results, statistics.median(times), statistics.median(cpu)
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -83,12 +86,17 @@ def bench(threads: int | None) -> None:
     models = load_models(threads=threads).preload(ocr=True)
     loaded = rss_mb()
     print(f"images: {len(imgs)}; RSS before loading {base:.0f} MB, with SSD + classifier + OCR loaded {loaded:.0f} MB")
-    _, ssd_ms = timed(lambda im: models.ssd.detect(im), imgs)
-    _, cls_ms = timed(lambda im: models.classifier.classify(im), imgs)
+    _, ssd_ms, ssd_cpu = timed(lambda im: models.ssd.detect(im), imgs)
+    after_ssd = rss_mb()
+    _, cls_ms, cls_cpu = timed(lambda im: models.classifier.classify(im), imgs)
+    after_cls = rss_mb()
     few = imgs[:: max(1, len(imgs) // 8)]
-    _, ocr_ms = timed(lambda im: models.signs.read(im), few)
-    print(f"ssd {ssd_ms:.1f} ms/image, classifier {cls_ms:.1f} ms/image, detector + classifier {ssd_ms + cls_ms:.1f} ms/frame, "
-          f"ocr {ocr_ms:.0f} ms/image (median of {len(few)})")
+    _, ocr_ms, ocr_cpu = timed(lambda im: models.signs.read(im), few)
+    print(f"threads {threads or 'all'}; median per image, wall / process CPU:")
+    print(f"  ssd {ssd_ms:.1f} / {ssd_cpu:.1f} ms, classifier {cls_ms:.1f} / {cls_cpu:.1f} ms, "
+          f"detector + classifier {ssd_ms + cls_ms:.1f} / {ssd_cpu + cls_cpu:.1f} ms")
+    print(f"  ocr {ocr_ms:.0f} / {ocr_cpu:.0f} ms (median of {len(few)} images)")
+    print(f"RSS after the SSD runs {after_ssd:.0f} MB, after the classifier runs {after_cls:.0f} MB, after OCR {rss_mb():.0f} MB")
     print(f"peak RSS after all runs {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
@@ -108,7 +116,7 @@ def compare(directory: Path, threads: int | None) -> None:
             if not path.is_file():
                 continue
             model = make(open_session(path, threads))
-            res, ms = timed(lambda im: run(model, im), imgs)
+            res, ms, _ = timed(lambda im: run(model, im), imgs)
             if ref is None:
                 ref = res
             if name.startswith("ssd"):

@@ -136,63 +136,79 @@ def describe(path: Path) -> dict:
     return {"inputs": io(s.get_inputs()), "outputs": io(s.get_outputs())}
 
 
+# What each model is converted from, and how: tf2onnx arguments and the manifest record.
+# The SSD graph is cut before its post-processing (TF's per-class NMS becomes ONNX loops costing
+# more than the network; SsdDetector does it in numpy) and gets a fixed 300x300 input.
+CONVERSIONS = {
+    SSD: lambda src: ["--graphdef", str(src / "frozen_inference_graph.pb"), "--inputs", "image_tensor:0[1,300,300,3]",
+                      "--outputs", "Postprocessor/Reshape_2:0,Postprocessor/Slice:0"],
+    CLS: lambda src: ["--tflite", str(src / "efficientnet_lite3.tflite"), "--dequantize"],
+}
+RECORDS = {
+    SSD: {
+        "labels": "coco_labels.txt",
+        "origin": "TensorFlow detection model zoo ssd_mobilenet_v2_coco_2018_03_29 (frozen_inference_graph.pb)",
+        "input": {"color": "RGB", "dtype": "uint8", "layout": "NHWC", "size": 300},
+        "output_kind": "Postprocessor/Reshape_2:0 [1, 1917, 4] decoded anchor boxes, normalised [ymin, xmin, ymax, xmax]; "
+                       "Postprocessor/Slice:0 [1, 1917, 90] sigmoid scores, column j = COCO id j + 1; "
+                       "then clip to [0, 1], per-class NMS at IoU 0.6, best 100 (done by SsdDetector)",
+    },
+    CLS: {
+        "labels": "imagenet_labels.txt",
+        "origin": "EfficientNet-Lite3 ImageNet-1k uint8 TFLite (efficientnet_lite3.tflite)",
+        "input": {"color": "RGB", "dtype": "uint8", "layout": "NHWC", "size": 280,
+                  "scaling": "in the graph: (x - 130) * 0.012667 (the TFLite input quantisation)"},
+        "output_kind": "probabilities",
+    },
+}
+
+
+def write_labels(src: Path, out: Path) -> None:
+    (out / RECORDS[SSD]["labels"]).write_text(
+        "\n".join(["background"] + [COCO_IDS.get(i, "n/a") for i in range(1, 91)]) + "\n", encoding="utf-8")
+    lines = (src / "efficientnet_labels.txt").read_text(encoding="utf-8").splitlines()
+    if len(lines) != 1000 or not lines[861].startswith("toilet seat") or not lines[999].startswith("toilet tissue"):
+        sys.exit("error: efficientnet_labels.txt is not the expected 1000-line ImageNet list (line i = class i)")
+    (out / RECORDS[CLS]["labels"]).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "models")
     ap.add_argument("--weights", choices=["fp16", "fp32", "int8"], default="fp16",
                     help="how weights are stored (default fp16 storage, fp32 compute)")
+    ap.add_argument("--only", choices=sorted(CONVERSIONS), action="append",
+                    help="convert only this model (repeatable); the others keep their files and manifest records")
     ap.add_argument("--keep-raw", action="store_true", help="also keep the plain fp32 conversions as *.fp32.onnx")
     args = ap.parse_args()
 
     src = source_dir()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    names = args.only or sorted(CONVERSIONS)
+    manifest = {"schema": "cctv-guard/models@1", "models": {}}
+    if args.only:
+        try:
+            manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            sys.exit(f"error: --only needs the existing {out / 'manifest.json'} for the other models")
+    write_labels(src, out)
+    tools = {p: importlib.metadata.version(p) for p in ("tensorflow-cpu", "tf2onnx", "onnx", "onnxruntime")}
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        tf2onnx(["--graphdef", str(src / "frozen_inference_graph.pb"), "--inputs", "image_tensor:0",
-                 "--outputs", "detection_boxes:0,detection_classes:0,detection_scores:0,num_detections:0"],
-                tmp / "ssd.onnx")
-        tf2onnx(["--tflite", str(src / "efficientnet_lite3.tflite"), "--dequantize"], tmp / "cls.onnx")
-        for raw, name in ((tmp / "ssd.onnx", SSD), (tmp / "cls.onnx", CLS)):
-            finish(raw, out / f"{name}.onnx", args.weights)
+        for name in names:
+            raw, dst = Path(tmp) / f"{name}.onnx", out / f"{name}.onnx"
+            tf2onnx(CONVERSIONS[name](src), raw)
+            finish(raw, dst, args.weights)
             if args.keep_raw:
                 shutil.copyfile(raw, out / f"{name}.fp32.onnx")
-
-    coco = out / "coco_labels.txt"
-    coco.write_text("\n".join(["background"] + [COCO_IDS.get(i, "n/a") for i in range(1, 91)]) + "\n", encoding="utf-8")
-    imagenet = out / "imagenet_labels.txt"
-    lines = (src / "efficientnet_labels.txt").read_text(encoding="utf-8").splitlines()
-    if len(lines) != 1000 or not lines[861].startswith("toilet seat") or not lines[999].startswith("toilet tissue"):
-        sys.exit("error: efficientnet_labels.txt is not the expected 1000-line ImageNet list (line i = class i)")
-    imagenet.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    tools = {p: importlib.metadata.version(p) for p in ("tensorflow-cpu", "tf2onnx", "onnx", "onnxruntime")}
-    common = {"source_package": f"{SOURCE_PACKAGE}=={SOURCE_VERSION}", "licence": "Apache-2.0",
-              "weights": args.weights, "tools": tools}
-    ssd_file, cls_file = out / f"{SSD}.onnx", out / f"{CLS}.onnx"
-    manifest = {
-        "schema": "cctv-guard/models@1",
-        "models": {
-            SSD: {
-                "file": ssd_file.name, "sha256": sha256(ssd_file), "bytes": ssd_file.stat().st_size,
-                "labels": coco.name, "labels_sha256": sha256(coco),
-                "origin": "TensorFlow detection model zoo ssd_mobilenet_v2_coco_2018_03_29 (frozen_inference_graph.pb)",
-                "input": {"color": "RGB", "dtype": "uint8", "layout": "NHWC", "resize_to": 300},
-                "output_kind": "boxes [ymin, xmin, ymax, xmax] normalised, COCO 90-id classes, scores, count",
-                **common, **describe(ssd_file),
-            },
-            CLS: {
-                "file": cls_file.name, "sha256": sha256(cls_file), "bytes": cls_file.stat().st_size,
-                "labels": imagenet.name, "labels_sha256": sha256(imagenet),
-                "origin": "EfficientNet-Lite3 ImageNet-1k uint8 TFLite (efficientnet_lite3.tflite)",
-                "input": {"color": "RGB", "dtype": "uint8", "layout": "NHWC", "size": 280,
-                          "scaling": "in the graph: (x - 130) * 0.012667 (the TFLite input quantisation)"},
-                "output_kind": "probabilities",
-                **common, **describe(cls_file),
-            },
-        },
-    }
+            rec = dict(RECORDS[name])
+            manifest["models"][name] = {
+                "file": dst.name, "sha256": sha256(dst), "bytes": dst.stat().st_size,
+                **rec, "labels_sha256": sha256(out / rec["labels"]),
+                "source_package": f"{SOURCE_PACKAGE}=={SOURCE_VERSION}", "licence": "Apache-2.0",
+                "weights": args.weights, "tools": tools, **describe(dst),
+            }
     tmp_manifest = out / "manifest.json.tmp"
     tmp_manifest.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp_manifest, out / "manifest.json")

@@ -8,7 +8,8 @@ import pytest
 
 from cctv_guard.detection import Detections, as_bgr8
 from cctv_guard.detection.image import letterbox, limit_size
-from cctv_guard.detection.yolo import YoloDetector, _nms_per_class, parse_names
+from cctv_guard.detection.detections import nms_per_class
+from cctv_guard.detection.yolo import YoloDetector, parse_names
 from cctv_guard.errors import ModelError, SourceError
 
 
@@ -151,7 +152,16 @@ def test_yolo_rejects_mismatched_output():
         det.detect(np.zeros((64, 64, 3), np.uint8))
 
 
-def test_nms_keeps_best_of_overlaps():
-    xyxy = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
-    keep = _nms_per_class(xyxy, np.array([0.5, 0.9, 0.6]), np.array([0, 0, 0]), 0.1, 0.5)
-    assert sorted(keep.tolist()) == [1, 2]
+@pytest.mark.parametrize(
+    "classes, iou, kept",
+    [
+        ([0, 0, 0, 0], 0.5, [1, 2, 3]),  # box 0 overlaps box 1 (IoU 0.68); box 3 inside box 2 has IoU 0.36
+        ([0, 0, 0, 0], 0.3, [1, 2]),
+        ([0, 0, 0, 0], 0.7, [1, 2, 0, 3]),  # nothing overlaps more than 0.7
+        ([0, 1, 0, 1], 0.5, [1, 2, 0, 3]),  # overlapping boxes of other classes do not suppress
+    ],
+)
+def test_nms_per_class(classes, iou, kept):
+    xyxy = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [-50, -50, -40, -40], [-48, -48, -42, -42]], np.float32)
+    scores = np.array([0.5, 0.9, 0.6, 0.4])
+    assert nms_per_class(xyxy, scores, np.array(classes), iou).tolist() == kept

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+import cv2
 import numpy as np
 
 
@@ -103,3 +104,21 @@ class Detections:
         """Box areas in pixels², float32 (N,)."""
         wh = np.clip(self.xyxy[:, 2:] - self.xyxy[:, :2], 0, None)
         return wh[:, 0] * wh[:, 1]
+
+
+def nms_per_class(xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou: float) -> np.ndarray:
+    """Indices kept by greedy non-maximum suppression run separately per class, best first.
+
+    A box is dropped when it overlaps a higher-scoring box of the same class by IoU > `iou`;
+    boxes scoring 0 are dropped too.
+    (Classes are separated by shifting each class's boxes into its own region of the plane.)
+    """
+    if len(scores) == 0:
+        return np.zeros(0, np.int64)
+    xyxy = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
+    lo, hi = float(xyxy.min()), float(xyxy.max())
+    shifted = xyxy - lo + np.asarray(class_ids, dtype=np.float64)[:, None] * (hi - lo + 1.0)
+    xywh = np.concatenate([shifted[:, :2], shifted[:, 2:] - shifted[:, :2]], axis=1)
+    idx = np.asarray(cv2.dnn.NMSBoxes(xywh.tolist(), np.asarray(scores, float).tolist(), 0.0, float(iou)), np.int64)
+    idx = idx.reshape(-1)
+    return idx[np.argsort(-np.asarray(scores)[idx], kind="stable")]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cctv_guard.detection.image import as_bgr8, limit_size
-from cctv_guard.detection.onnx import first_line
+from cctv_guard.detection.onnx import first_line, release_free_memory
 from cctv_guard.errors import ModelError
 
 
@@ -61,6 +61,8 @@ class SignReader:
             result, _ = self._engine(img)
         except Exception as exc:
             raise ModelError(f"OCR failed: {first_line(exc)}") from None
+        finally:
+            release_free_memory()  # a pass over a big frame leaves ~300 MB of freed heap behind
         lines = []
         for points, text, score in result or []:
             pts = np.asarray(points, dtype=np.float32).reshape(-1, 2) / scale

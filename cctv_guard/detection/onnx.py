@@ -9,6 +9,7 @@ naming the file and the fix instead of an onnxruntime traceback.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
@@ -148,13 +149,33 @@ def open_session(path: Path, threads: int | None = None, expected_sha256: str | 
         raise ModelError(f"model file {path} is missing")
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    opts.enable_cpu_mem_arena = False  # the arena keeps its peak for ever; these models need little
     if threads:
         opts.intra_op_num_threads = int(threads)
         opts.inter_op_num_threads = 1
     try:
-        return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own exception types for bad files
         raise ModelError(f"model file {path} could not be loaded by onnxruntime: {first_line(exc)}") from None
+    release_free_memory()  # loading copies every weight a few times while optimising the graph
+    return session
+
+
+def release_free_memory() -> None:
+    """Hand freed heap pages back to the OS (glibc's malloc_trim; a no-op elsewhere), so peaks
+    from loading a model or from one large OCR pass do not stay in the process's RSS."""
+    global _libc
+    if _libc is None:
+        try:
+            _libc = ctypes.CDLL("libc.so.6")
+            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):
+            _libc = False
+    if _libc:
+        _libc.malloc_trim(0)
+
+
+_libc = None
 
 
 def session_for(name: str, threads: int | None = None, directory: Path | None = None):

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from cctv_guard.detection.detections import Detections
+from cctv_guard.detection.detections import Detections, nms_per_class
 from cctv_guard.detection.image import as_bgr8, letterbox
 from cctv_guard.detection.onnx import open_session, run
 from cctv_guard.errors import ModelError
@@ -104,7 +104,7 @@ class YoloDetector:
         pred, cls, scores = pred[keep], cls[keep], scores[keep]
         cx, cy, bw, bh = pred[:, 0], pred[:, 1], pred[:, 2], pred[:, 3]
         xyxy = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1).astype(np.float32)
-        keep = _nms_per_class(xyxy, scores, cls, min_score, self.iou_threshold)
+        keep = nms_per_class(xyxy, scores, cls, self.iou_threshold)
         return xyxy[keep], scores[keep].astype(np.float32), cls[keep].astype(np.int64)
 
 
@@ -116,15 +116,3 @@ def _parse_imgsz(raw: str | None) -> tuple[int, int]:
     if isinstance(v, int):
         return v, v
     return int(v[0]), int(v[1])
-
-
-def _nms_per_class(xyxy: np.ndarray, scores: np.ndarray, cls: np.ndarray, min_score: float,
-                   iou: float) -> np.ndarray:
-    """Indices kept by non-maximum suppression done separately per class (boxes offset by class)."""
-    if len(scores) == 0:
-        return np.zeros(0, np.int64)
-    offset = (cls.astype(np.float32) * (float(xyxy.max()) + 1.0))[:, None]
-    shifted = xyxy + offset
-    xywh = np.concatenate([shifted[:, :2], shifted[:, 2:] - shifted[:, :2]], axis=1)
-    idx = cv2.dnn.NMSBoxes(xywh.tolist(), scores.astype(float).tolist(), float(min_score), float(iou))
-    return np.asarray(idx, dtype=np.int64).reshape(-1)
