@@ -179,6 +179,7 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
             "scale": round(mot.scale, 4),
             "coverage_iou": round(mot.coverage_iou, 3),
             "registration": reg.method,
+            "homography": _footage_homography(reg.H, baseline),
         }
         if mot.zones_visible:
             common["zones_visible"] = {k: round(v, 3) for k, v in mot.zones_visible.items()}
@@ -203,6 +204,15 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
         and reg.H is not None
     )
     return FrameAnalysis(t, prof.name, h, reg, mot, obs, degraded), gray
+
+
+def _footage_homography(H: np.ndarray, baseline: Baseline) -> list[list[float]]:
+    """The baseline -> current mapping in footage pixels (for drawing), from analysis pixels."""
+    k = baseline.analysis_size[0] / baseline.frame_size[0]
+    S = np.diag([k, k, 1.0])
+    F = np.linalg.inv(S) @ H @ S
+    F = F / F[2, 2]
+    return [[round(float(v), 6) for v in row] for row in F]
 
 
 # --- the result -----------------------------------------------------------------------------------------
