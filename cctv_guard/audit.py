@@ -55,7 +55,7 @@ SUMMARY_SCHEMA = "cctv-guard/audit@1"
 MAX_TASKS_PER_CHILD = 50  # recycle pool workers now and then: bounded memory over a long night
 MAX_ATTEMPTS = 2  # Ray: an item whose worker process died is retried once
 FILE_MODE = 0o644  # reports are for sharing (atomic writes start from a private temp file)
-RAY_GRACE_S = 60.0  # beyond its own timeout, how long a Ray task may run before it is cancelled
+WATCHDOG_PERIOD_S = 1.0  # how often the local engine looks for items past their hard limit
 MAP_LABELS_UP_TO = 40  # cameras named beside their dot on small maps (all have a tooltip)
 VERDICT_ORDER = ("violation", "failed", "pending", "inconclusive", "compliant")  # worst first
 VERDICT_COLOURS = {"violation": "#d7263d", "failed": "#7d3c98", "pending": "#adb5bd", "inconclusive": "#f4a261",
@@ -384,26 +384,60 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(**kwargs)
 
 
-def _drain(pool: ProcessPoolExecutor, queue: deque, work: Work, on_done: OnDone, limit: int) -> list[WorkItem]:
-    """Run the queue's items through the pool, at most `limit` in flight. Returns the items that
-    were in flight when the pool broke (a worker died), or [] when the queue is done."""
+def hard_limit_s(item: WorkItem) -> float:
+    """How long after submission an item may take before its worker is killed: its own timeout
+    (enforced inside the worker by SIGALRM) can fail to fire when native code blocks the signal
+    or never returns to Python; submission also includes at most about one item's queueing."""
+    return 2 * item.timeout_s + min(60.0, item.timeout_s)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    # The executor has no public way to stop one task; killing its processes breaks the pool,
+    # which _drain/run_local then handle like any dead worker.
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        proc.kill()
+
+
+def _drain(pool: ProcessPoolExecutor, queue: deque, work: Work, on_done: OnDone, limit: int) -> tuple[list[WorkItem], bool]:
+    """Run the queue's items through the pool, at most `limit` in flight, until the queue is
+    empty or the pool breaks. Returns (items in flight when it broke, whether it broke); items
+    never submitted stay in the queue.
+
+    A worker that dies breaks the pool. So does the watchdog: when an item is still out
+    `hard_limit_s` after submission, the pool's processes are killed. Running alone (`limit`
+    1) that item then fails as timed out; among others, every item in flight is returned, to be
+    re-run alone, since a queued item's submission time is not when it started."""
     pending: dict = {}
+    submitted: dict = {}
     lost: list[WorkItem] = []
-    while (queue or pending) and not lost:
+    while queue or pending:
         while queue and len(pending) < limit:
             try:
                 fut = pool.submit(run_item, work, queue[0])
             except BrokenProcessPool:
                 break
             pending[fut] = queue.popleft()
+            submitted[fut] = time.monotonic()
         if not pending:
-            return lost
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            return lost, True  # broken before anything could be submitted
+        done, _ = wait(pending, timeout=WATCHDOG_PERIOD_S, return_when=FIRST_COMPLETED)
         for fut in done:
             _collect(fut, pending.pop(fut), on_done, lost)
+        now = time.monotonic()
+        overdue = [fut for fut, it in pending.items() if now - submitted[fut] > hard_limit_s(it)]
+        if overdue:
+            _kill_workers(pool)
+            if limit == 1:
+                for fut in overdue:
+                    it = pending.pop(fut)
+                    on_done(failed_record(it, f"timed out after {it.timeout_s:g} s (worker killed)"), NO_COST, None)
+            lost.extend(pending.values())
+            return lost, True
+        if lost:
+            break
     for fut, it in pending.items():  # the pool is broken: the rest end at once, some with results
         _collect(fut, it, on_done, lost)
-    return lost
+    return lost, bool(lost)
 
 
 def _collect(fut, it: WorkItem, on_done: OnDone, lost: list[WorkItem]) -> None:
@@ -422,7 +456,8 @@ def run_local(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, workers
     """A process pool, at most `max_in_flight` items submitted at once (bounded memory). A worker
     that dies (segfault, OOM kill) breaks the pool: it is rebuilt and the items that were in
     flight are re-run one at a time; the one that breaks the pool on its own fails with that
-    reason, the others complete normally."""
+    reason, the others complete normally. Items past their hard time limit are killed the same
+    way (see `_drain`)."""
     workers = workers or default_workers()
     max_in_flight = max(workers, max_in_flight or 2 * workers)
     remaining = deque(items)
@@ -431,12 +466,16 @@ def run_local(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, workers
         pool = _pool(workers)
         try:
             while suspects:
-                it = suspects.popleft()
-                if _drain(pool, deque([it]), work, on_done, 1):
+                alone = deque([suspects.popleft()])
+                lost, broken = _drain(pool, alone, work, on_done, 1)
+                suspects.extendleft(alone)  # not submitted: the pool was already broken
+                for it in lost:
                     on_done(failed_record(it, "the worker process died while checking this recording"), NO_COST, None)
-                    break  # the pool is broken: start a new one
+                if broken:
+                    break  # start a new pool
             else:
-                suspects.extend(_drain(pool, remaining, work, on_done, max_in_flight))
+                lost, _broken = _drain(pool, remaining, work, on_done, max_in_flight)
+                suspects.extend(lost)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -453,7 +492,7 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
             workers: int | None = None, max_in_flight: int | None = None) -> None:
     """The same `run_item` shipped to a Ray cluster (or a local Ray started here). Recordings and
     baseline files must be at the same paths on every node (a shared mount). A task that runs
-    past its timeout plus RAY_GRACE_S is cancelled (its worker killed) and fails."""
+    past `hard_limit_s` is cancelled (its worker killed) and fails."""
     ray = import_ray()
     started = False
     if not ray.is_initialized():
@@ -489,8 +528,7 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
                 on_done(*result)
             now = time.monotonic()
             for ref, (it, t_sub) in list(pending.items()):
-                # queued behind at most one item per slot: allow two timeouts plus grace from submission
-                if now - t_sub > 2 * it.timeout_s + RAY_GRACE_S:
+                if now - t_sub > hard_limit_s(it):
                     ray.cancel(ref, force=True)
                     pending.pop(ref)
                     on_done(failed_record(it, f"timed out after {it.timeout_s:g} s (task cancelled)"), NO_COST, None)

@@ -46,6 +46,9 @@ def fake_check(item: WorkItem) -> dict:
         time.sleep(60)
     if "segfault" in words:
         os._exit(139)
+    if "stuck" in words:  # like native code that never returns to Python: SIGALRM cannot help
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(60)
     events = [{"kind": w, "article": "8" if w == "moved" else "16(7)", "start_s": 12.0, "end_s": None,
                "confidence": 0.9, "details": {}, "evidence": []} for w in words if w in ("moved", "blackout")]
     findings = [{"kind": "privacy", "article": "9(3)", "zone": "restroom", "confidence": 0.8, "cues": []}
@@ -250,7 +253,7 @@ def test_exit_code_is_2_when_items_failed_without_violations(tmp_path, monkeypat
 def test_timeouts_bugs_and_dead_workers_fail_only_their_item(tmp_path, monkeypatch):
     monkeypatch.setenv("CCTV_GUARD_HOME", str(tmp_path / "home"))
     cams = {"CAM-001": {"x.mp4": "hang"}, "CAM-002": {"y.mp4": "bug"}, "CAM-003": {"z.mp4": "segfault"},
-            "CAM-005": {"w.mp4": "fine fine", "v.mp4": "fine"}}
+            "CAM-004": {"u.mp4": "stuck"}, "CAM-005": {"w.mp4": "fine fine", "v.mp4": "fine"}}
     p = make_fleet(tmp_path, cams)
     p.write_text(p.read_text().replace("timeout_s: 20", "timeout_s: 1.5"))
     t0 = time.monotonic()
@@ -260,7 +263,19 @@ def test_timeouts_bugs_and_dead_workers_fail_only_their_item(tmp_path, monkeypat
     assert reasons["CAM-001"] == "timed out after 1.5 s"
     assert reasons["CAM-002"] == "internal error: ZeroDivisionError: division by zero"
     assert reasons["CAM-003"] == "the worker process died while checking this recording"
+    assert reasons["CAM-004"] == "timed out after 1.5 s (worker killed)"  # the watchdog, after 2 x 1.5 + 1.5 s
     assert {c["camera_id"]: c["verdict"] for c in outcome.summary["cameras"]}["CAM-005"] == "compliant"
+
+
+def test_a_stuck_item_does_not_take_queued_items_down_with_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("CCTV_GUARD_HOME", str(tmp_path / "home"))
+    cams = {"CAM-001": {"x.mp4": "stuck " * 10}, "CAM-002": {"y.mp4": "fine"}, "CAM-005": {"w.mp4": "fine moved"}}
+    p = make_fleet(tmp_path, cams)
+    p.write_text(p.read_text().replace("timeout_s: 20", "timeout_s: 1").replace("workers: 2", "workers: 1"))
+    outcome = start_audit(p, tmp_path / "out", work=fake_check)  # one worker: the others queue behind
+    verdicts = {c["camera_id"]: c["verdict"] for c in outcome.summary["cameras"]}
+    assert verdicts == {"CAM-001": "failed", "CAM-002": "compliant", "CAM-005": "violation"}
+    assert outcome.summary["failures"][0]["reason"] == "timed out after 1 s (worker killed)"
 
 
 def test_resume_runs_only_what_is_left(fleet):
