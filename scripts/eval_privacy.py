@@ -201,6 +201,12 @@ def main(argv: list[str] | None = None) -> int:
         "loo_recall": round(float(loo[y == 1].mean()), 3) if (y == 1).any() else None,
         "loo_fp_rate": round(float(loo[y == 0].mean()), 3) if (y == 0).any() else None,
     }
+    sweep = []
+    for thr in (0.3, 0.5, 0.64, 0.75, 0.85, 0.95):
+        c = cfg.model_copy(update={"fusion": f.model_copy(update={"threshold": thr})})
+        m = summarise(rows, scan_judge(key, c), c)
+        sweep.append({"threshold": thr, "recall": round(m["recall"], 3), "fp_rate": round(m["fp_rate"], 3)})
+    report["threshold_sweep"] = sweep
     if args.json:
         text = json.dumps(report, ensure_ascii=False, indent=2)
         if args.json == "-":
@@ -235,6 +241,8 @@ def print_table(report: dict, fit: bool) -> None:
     print(f"decision at evidence {d['evidence_at_threshold']}: lowest prohibited photo {d['lowest_prohibited_evidence']}, "
           f"highest allowed photo {d['highest_allowed_evidence']}; within ±1 of it: {d['prohibited_within_1_of_threshold']} "
           f"prohibited, {d['allowed_within_1_of_threshold']} allowed")
+    print("fusion.threshold sweep: " + ", ".join(
+        f"{x['threshold']}: recall {x['recall']:.3f} FP {x['fp_rate']:.3f}" for x in report["threshold_sweep"]))
     cal = report["calibration"]
     print(f"leave-one-out (logistic refit per photo): recall {cal['loo_recall']}, FP rate {cal['loo_fp_rate']}")
     if fit:
