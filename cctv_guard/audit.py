@@ -55,6 +55,7 @@ SUMMARY_SCHEMA = "cctv-guard/audit@1"
 MAX_TASKS_PER_CHILD = 50  # recycle pool workers now and then: bounded memory over a long night
 MAX_ATTEMPTS = 2  # Ray: an item whose worker process died is retried once
 FILE_MODE = 0o644  # reports are for sharing (atomic writes start from a private temp file)
+WORKER_DIED = "the worker process died while checking this recording"
 WATCHDOG_PERIOD_S = 1.0  # how often the local engine looks for items past their hard limit
 MAP_LABELS_UP_TO = 40  # cameras named beside their dot on small maps (all have a tooltip)
 VERDICT_ORDER = ("violation", "failed", "pending", "inconclusive", "compliant")  # worst first
@@ -470,7 +471,7 @@ def run_local(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, workers
                 lost, broken = _drain(pool, alone, work, on_done, 1)
                 suspects.extendleft(alone)  # not submitted: the pool was already broken
                 for it in lost:
-                    on_done(failed_record(it, "the worker process died while checking this recording"), NO_COST, None)
+                    on_done(failed_record(it, WORKER_DIED), NO_COST, None)
                 if broken:
                     break  # start a new pool
             else:
@@ -522,7 +523,10 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
                 it, _t = pending.pop(ref)
                 try:
                     result = ray.get(ref)
-                except Exception as exc:  # RayTaskError, WorkerCrashedError, TaskCancelledError...
+                except ray.exceptions.WorkerCrashedError:  # the same words as the local engine
+                    on_done(failed_record(it, WORKER_DIED), NO_COST, None)
+                    continue
+                except Exception as exc:  # RayTaskError (a bug outside run_item), node lost...
                     on_done(failed_record(it, f"ray task failed: {type(exc).__name__}: {str(exc).splitlines()[0]}"), NO_COST, None)
                     continue
                 on_done(*result)

@@ -34,7 +34,7 @@ def _records(run_dir: Path) -> dict:
 
 def test_ray_engine_gives_the_same_results_as_the_local_pool(tmp_path, monkeypatch, local_ray):
     monkeypatch.setenv("CCTV_GUARD_HOME", str(tmp_path / "home"))
-    cams = {**CAMERAS, "CAM-007": {"g.mp4": "bug"}}
+    cams = {**CAMERAS, "CAM-007": {"g.mp4": "bug"}, "CAM-008": {"h.mp4": "segfault"}}
     fleet = make_fleet(tmp_path, cams)
     local = start_audit(fleet, tmp_path / "local", work=fake_check, engine="local")
     on_ray = start_audit(fleet, tmp_path / "ray", work=fake_check, engine="ray")
@@ -43,6 +43,7 @@ def test_ray_engine_gives_the_same_results_as_the_local_pool(tmp_path, monkeypat
     assert on_ray.exit_code == local.exit_code == 1
     reasons = {f["camera_id"]: f["reason"] for f in on_ray.summary["failures"]}
     assert reasons["CAM-007"] == "internal error: ZeroDivisionError: division by zero"
+    assert reasons["CAM-008"] == "the worker process died while checking this recording"  # after Ray's retry
     assert json.loads((tmp_path / "ray" / "runs.jsonl").read_text().splitlines()[0])["engine"] == "ray"
 
 
