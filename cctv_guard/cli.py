@@ -1400,14 +1400,14 @@ Examples:
 
 @app.command("audit", help=_AUDIT_HELP)
 def audit_cmd(
-    fleet: Optional[Path] = typer.Argument(None, metavar="[FLEET]", help="fleet.yaml (not with --resume)."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", metavar="DIR", help="Output folder [default: fleet.yaml's outputs.dir, else audits/<date> beside it]."),
+    fleet: Optional[Path] = typer.Argument(None, metavar="FLEET", help="fleet.yaml (not with --resume)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", metavar="DIR", help="Output folder (default: fleet.yaml's outputs.dir, else audits/<date> beside it)."),
     resume: Optional[Path] = typer.Option(None, "--resume", metavar="DIR", help="Finish an interrupted audit in DIR (only the items without a result)."),
-    engine: Optional[str] = typer.Option(None, "--engine", help="local (process pool) or ray [default: fleet.yaml's engine.kind, else local]."),
-    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address, e.g. auto or ray://head:10001 [default: a local Ray]."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Parallel workers [default: one per core; Ray: the cluster's CPUs]."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="local (process pool) or ray (default: fleet.yaml's engine.kind, else local)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address, e.g. auto or ray://head:10001 (default: a local Ray)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Parallel workers (default: one per core; Ray: the cluster's CPUs)."),
     day: Optional[str] = typer.Option(None, "--date", metavar="DAY", help="Audit this day (YYYY-MM-DD, yesterday, today) instead of fleet.yaml's window."),
-    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help="Registry folder when fleet.yaml names none [default: $CCTV_GUARD_HOME or ~/.local/share/cctv-guard]."),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help="Registry folder when fleet.yaml names none (default: $CCTV_GUARD_HOME or ~/.local/share/cctv-guard)."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="With --resume: also re-run the items that failed."),
 ) -> None:
     from rich.markup import escape
