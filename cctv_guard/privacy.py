@@ -83,10 +83,12 @@ class _Strict(BaseModel):
 
 class CueRule(_Strict):
     """How one model label becomes a cue: its zone, weight (evidence at score 1) and the lowest
-    model score that counts. `weak` cues count only beside a non-weak cue of the same family."""
+    model score that counts. `weak` cues count only beside a non-weak cue of the same family.
+    A negative weight is counter-evidence against the zone's family (a stove or a refrigerator
+    says "kitchen", not "restroom"); it never makes a finding by itself."""
 
     zone: str
-    weight: float = Field(ge=0.0, le=20.0)
+    weight: float = Field(ge=-20.0, le=20.0)
     min_score: float = Field(0.3, ge=0.0, le=1.0)
     weak: bool = False
 
@@ -166,6 +168,10 @@ def _default_detector_cues() -> dict[str, CueRule]:
         "bed": CueRule(zone="hotel_room", weight=4.0, min_score=0.35),
         "toothbrush": CueRule(zone="bathroom", weight=1.0, min_score=0.4, weak=True),
         "hair drier": CueRule(zone="bathroom", weight=1.0, min_score=0.4, weak=True),
+        # kitchens have sinks too
+        "oven": CueRule(zone="restroom", weight=-2.0, min_score=0.4),
+        "microwave": CueRule(zone="restroom", weight=-1.5, min_score=0.4),
+        "refrigerator": CueRule(zone="restroom", weight=-2.0, min_score=0.4),
     }
 
 
@@ -192,6 +198,12 @@ def _default_classifier_cues() -> dict[str, CueRule]:
         "crib": CueRule(zone="nursing_room", weight=3.0, min_score=0.05, weak=True),
         "bassinet": CueRule(zone="nursing_room", weight=3.0, min_score=0.05, weak=True),
         "cash machine": CueRule(zone="atm_pinpad", weight=6.0, min_score=0.05),
+        # counter-evidence: a kitchen or a restaurant, not a restroom
+        "dishwasher": CueRule(zone="restroom", weight=-3.0, min_score=0.1),
+        "stove": CueRule(zone="restroom", weight=-3.0, min_score=0.1),
+        "refrigerator": CueRule(zone="restroom", weight=-3.0, min_score=0.1),
+        "microwave": CueRule(zone="restroom", weight=-3.0, min_score=0.1),
+        "restaurant": CueRule(zone="restroom", weight=-3.0, min_score=0.1),
     }
 
 
@@ -321,7 +333,7 @@ def cues_from_detections(detections, rules: Mapping[str, CueRule], prefix: str =
     out = []
     for d in detections:
         rule = rules.get(d.label)
-        if rule is not None and d.score >= rule.min_score and rule.weight > 0:
+        if rule is not None and d.score >= rule.min_score and rule.weight != 0:
             out.append(Cue(f"{prefix}:{d.label}", rule.zone, d.score, rule.weight, d.box, rule.weak))
     return out
 
@@ -331,7 +343,7 @@ def cues_from_classes(classes, rules: Mapping[str, CueRule]) -> list[Cue]:
     out = []
     for c in classes:
         rule = rules.get(c.label)
-        if rule is not None and c.score >= rule.min_score and rule.weight > 0:
+        if rule is not None and c.score >= rule.min_score and rule.weight != 0:
             out.append(Cue(f"classifier:{c.label}", rule.zone, float(c.score), rule.weight, None, rule.weak))
     return out
 
@@ -584,11 +596,13 @@ def fuse_frame(cues: Sequence[Cue], config: PrivacyConfig | None = None) -> dict
         if c.cue == "detector:bed" and beds >= fcfg.dormitory_min_beds and c.zone == "hotel_room":
             c = replace(c, zone="dormitory")
         best = by_family.setdefault(family_of(c.zone), {})
-        if c.cue not in best or c.evidence > best[c.cue].evidence:
+        if c.cue not in best or c.score > best[c.cue].score:
             best[c.cue] = c
     out = {}
-    for fam, best in by_family.items():
-        if all(c.weak for c in best.values()):
+    for fam, cues_by_name in by_family.items():
+        best = {k: c for k, c in cues_by_name.items() if c.weight > 0}
+        against = sum(c.evidence for c in cues_by_name.values() if c.weight < 0)
+        if all(c.weak for c in best.values()):  # also: no positive cue at all
             continue
         counted = sorted(best.values(), key=lambda c: -c.evidence)
         zone_ev: dict[str, float] = {}
@@ -599,7 +613,7 @@ def fuse_frame(cues: Sequence[Cue], config: PrivacyConfig | None = None) -> dict
             if all(name in best for name in co.cues):
                 total += co.bonus * min(best[name].score for name in co.cues)
         zone = max(zone_ev, key=lambda z: (zone_ev[z], z))
-        out[fam] = FamilyEvidence(fam, total, zone, tuple(counted))
+        out[fam] = FamilyEvidence(fam, max(0.0, total + against), zone, tuple(counted))
     return out
 
 

@@ -60,6 +60,12 @@ FUSION_CASES = [
     ([("ocr:柜台", 0.9)], ("9(4)", "bank_counter")),  # 3.0 × 0.9 clears 2.0
     ([("ocr:Room 12", 0.99)], None),  # weak
     ([("classifier:studio couch", 0.1)], None),
+    # counter-evidence: a kitchen sink is not a washbasin in a restroom
+    ([("detector:sink", 0.9), ("classifier:washbasin", 0.3)], ("9(3)", "restroom")),
+    ([("detector:sink", 0.9), ("classifier:washbasin", 0.3), ("detector:oven", 0.7)], None),
+    ([("detector:sink", 0.9), ("classifier:washbasin", 0.3), ("classifier:refrigerator", 0.3)], None),
+    ([("classifier:stove", 0.9)], None),  # counter-evidence alone is nothing
+    ([("detector:toilet", 0.9), ("classifier:refrigerator", 0.2)], ("9(3)", "restroom")),
 ]
 
 
