@@ -13,6 +13,7 @@ Matching rules, chosen for how signs read through OCR:
   ones also match inside OCR-glued text ("PUBLICTOILET").
 - Directional signs (an arrow, "this way", "方向") halve the weight: a corridor camera that sees
   "洗手间 →" views the way to a restroom, not the restroom.
+- Product names on shelves and adverts (沐浴露 shower gel, toilet paper, 浴室柜...) are not places.
 """
 
 from __future__ import annotations
@@ -88,6 +89,13 @@ TERMS: tuple[Term, ...] = tuple(
     + _en("ballot", 4.0, "polling", "ballot", "vote", "voting", "polling station")
 )
 
+# Product names that contain a place word: shelf labels and adverts, not the place itself.
+_PRODUCTS = re.compile(
+    r"沐浴露|沐浴乳|沐浴液|沐浴球|浴室柜|浴室用品|卫生间用品|厕所清洁|"
+    r"toilet\s*(?:paper|roll|rolls|tissue|cleaner|brush|seat cover)s?|"
+    r"shower\s*(?:gel|cream|head|heads|curtain|curtains|cap|caps|screen|screens)|bathroom\s*(?:cleaner|scale|scales)",
+    re.IGNORECASE,
+)
 _DIRECTIONAL = re.compile(r"[←→↑↓↖↗↘↙⇦⇨⇧⇩➔➜➝➞⬅⬆⬇⮕]|方向|往前|前方|this way|direction", re.IGNORECASE)
 _TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9'.]+", re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -120,6 +128,7 @@ def match_text(text: str) -> tuple[LexiconHit, ...]:
     line = normalise(text)
     if not line:
         return ()
+    line = _PRODUCTS.sub(lambda m: " " * len(m.group(0)), line)  # keep spans aligned
     tokens = {m.group(0) for m in _TOKEN.finditer(line)}
     discount = 0.5 if _DIRECTIONAL.search(line) else 1.0
     best: dict[str, LexiconHit] = {}
