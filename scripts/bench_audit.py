@@ -42,7 +42,8 @@ from footage import REPO, FrameBank, find_vtest, write_mp4  # noqa: E402
 
 sys.path.insert(0, str(REPO))
 from cctv_guard import audit  # noqa: E402
-from cctv_guard.baseline import FETCH_WIDTH, build_baseline, save_baseline  # noqa: E402
+from cctv_guard.baseline import FETCH_WIDTH, build_baseline, load_baseline, save_baseline  # noqa: E402
+from cctv_guard.errors import CctvGuardError  # noqa: E402
 
 DAY = "2026-11-27"
 SIZE = (1280, 720)
@@ -89,7 +90,9 @@ def make_fleet(root: Path, cameras: int, minutes: float) -> Path:
     if not clip.exists():
         make_clip(clip, minutes)
     base = root / "baseline.cgb"
-    if not base.exists():
+    try:
+        load_baseline(base)
+    except CctvGuardError:  # absent, or kept from an older baseline format
         save_baseline(build_baseline(str(clip), end=20.0), base)
     lines = []
     for i in range(cameras):
@@ -166,6 +169,8 @@ def main() -> None:
                   f"   ({load()})", flush=True)
             aud, aud_cpu, own, summary = measure_audit(fleet, w)
             ok = summary["totals"]["items_done"] - summary["totals"]["items_failed"]
+            if summary["failures"]:
+                raise SystemExit(f"error: {len(summary['failures'])} items failed, e.g. {summary['failures'][0]['reason']}")
             print(f"  workers={w} audit  {aud:7.1f} s wall {aud_cpu:7.1f} s CPU  {footage_h / (aud / 60):6.2f} camera-h/min"
                   f"   audit/decode wall {aud / dec:.2f} CPU {aud_cpu / dec_cpu:.2f}   verdicts {summary['by_verdict']} "
                   f"({ok} ok)   coordinator {100 * own / aud_cpu:.1f}% of the CPU   ({load()})", flush=True)
