@@ -72,6 +72,12 @@ BASELINE_S = 10.0
 EARLY_TOLERANCE_S = 0.5
 NAIVE_EVERY_S = 0.2
 PERSIST_S = 2.0
+# The pre-tamper stretches of vas_Defocusing / vas_Occlusion are nearly still images (mean
+# difference between frames ~0.02 grey levels) and only 0.7-2 s long; looped, they would show
+# exactly repeated frames, i.e. a frozen camera. A live camera's sensor never repeats a frame:
+# fresh noise of this sigma stands in for it (the baseline clip gets it too; below ~3 the
+# encoder smooths it away and the looped clip still reads as frozen).
+VAS_SENSOR_NOISE = 3.0
 
 
 # --- sources ------------------------------------------------------------------------------------
@@ -87,6 +93,8 @@ class Source:
     people: bool  # the footage has pedestrians to build crowds from
     offsets: tuple[float, ...]  # where in the footage the cases start (baseline: 0)
     background: np.ndarray | None = None
+    share: tuple[int, int] = (0, 1)  # (k, n): run every n-th case of the catalogue, from the k-th
+    sensor_noise: float = 0.0  # fresh noise per frame (grey levels) for looped, near-still footage
 
 
 def load_sources(vtest: Path, *, with_vas: bool) -> list[Source]:
@@ -96,13 +104,17 @@ def load_sources(vtest: Path, *, with_vas: bool) -> list[Source]:
     vt.background = median_background([bank.at(t) for t in np.arange(0, bank.duration_s, 2.0)])
     out = [vt]
     if with_vas and TAMPER_CLIPS.is_dir():
-        for name, onset_frame in vas_onsets().items():
-            path = TAMPER_CLIPS / f"{name}.mp4"
-            if not path.is_file():
-                continue
-            vb = FrameBank(path, limit_s=max(0.5, (onset_frame - 3) / 29.97), quality=92)
-            out.append(Source(name, vb, ViewGeometry(vb.size, (640, 360), 0.7), 15.0, osd=False, people=False, offsets=(0.0,)))
+        # the three vas clips show the same parking lot: they share the catalogue between them
+        found = [(n, f) for n, f in vas_onsets().items() if (TAMPER_CLIPS / f"{n}.mp4").is_file()]
+        for k, (name, onset_frame) in enumerate(found):
+            vb = FrameBank(TAMPER_CLIPS / f"{name}.mp4", limit_s=max(0.5, (onset_frame - 3) / 29.97), quality=92)
+            out.append(Source(name, vb, ViewGeometry(vb.size, (640, 360), 0.7), 15.0, osd=False, people=False,
+                              offsets=(0.0,), share=(k, len(found)), sensor_noise=VAS_SENSOR_NOISE))
     return out
+
+
+def live_noise(img: np.ndarray, t: float, sigma: float) -> np.ndarray:
+    return add_noise(img, sigma, frame_rng(99, t))
 
 
 def vas_onsets() -> dict[str, int]:
@@ -215,6 +227,8 @@ def catalogue(src: Source) -> list[Scenario]:
         others = (13.0, 27.0, 41.0, 55.0)
         cases.append(base("crowd_5x", "normal", source_effects=(
             lambda im, t: add_crowd(im, [src.bank.at(t + d) for d in others], src.background) if t >= n else im,)))
+    if src.sensor_noise:
+        cases = [replace(c, effects=c.effects + (partial(live_noise, sigma=src.sensor_noise),)) for c in cases]
     if src.osd:
         cases = [replace(c, effects=c.effects + (osd_clock,)) for c in cases]
     return [with_truth(c, src.geometry) for c in cases]
@@ -309,7 +323,7 @@ def select_cases(sources: list[Source], quick: bool, only: str | None) -> list[t
     cases = []
     for si, src in enumerate(sources):
         for j, sc in enumerate(catalogue(src)):
-            if (quick and sc.name not in QUICK) or (only and only not in sc.name):
+            if (quick and sc.name not in QUICK) or (only and only not in sc.name) or j % src.share[1] != src.share[0]:
                 continue
             cases.append((si, replace(sc, source_offset_s=src.offsets[j % len(src.offsets)])))
     return cases
@@ -469,7 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     Path(workdir).mkdir(parents=True, exist_ok=True)
     baseline_s = {}
     for src in SOURCES:
-        ref = Scenario("baseline", "normal", duration_s=BASELINE_S, effects=(osd_clock,) if src.osd else ())
+        ref = Scenario("baseline", "normal", duration_s=BASELINE_S,
+                       effects=((osd_clock,) if src.osd else ()) + ((partial(live_noise, sigma=src.sensor_noise),) if src.sensor_noise else ()))
         path = write_mp4(Path(workdir) / f"{src.name}__baseline.mp4", render_scenario(ref, src.geometry, src.bank.at, src.fps), src.fps)
         t0 = time.perf_counter()
         BASELINES[src.name] = build_baseline(path)
