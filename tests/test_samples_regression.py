@@ -6,18 +6,67 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 
 import pytest
 
 from cctv_guard.baseline import build_baseline
 from cctv_guard.check import check_source
 
-from conftest import SAMPLES
+from conftest import REPO, SAMPLES
+
+sys.path.insert(0, str(REPO / "scripts"))
+import make_samples  # noqa: E402
+from tamper_cases import Pose, ViewGeometry, decompose  # noqa: E402
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text()) if (SAMPLES / "expected.json").is_file() else None
 CLIPS = sorted(EXPECTED["clips"]) if EXPECTED else []
 
-pytestmark = pytest.mark.slow
+
+
+def test_expected_json_matches_the_sample_maker() -> None:
+    """samples/expected.json is what make_samples.py derives from its parameters (not stale)."""
+    if EXPECTED is None:
+        pytest.skip("samples/expected.json missing (run scripts/make_samples.py)")
+    geometry = ViewGeometry((768, 576), make_samples.OUT_WH, make_samples.CROP)
+    derived = {f"{sc.name}.mp4": make_samples.expected_entry(sc) for sc in make_samples.scenarios(geometry)}
+    assert json.loads(json.dumps(derived)) == EXPECTED["clips"]
+    for name in derived:
+        assert (SAMPLES / name).is_file(), f"{name} listed but missing"
+
+
+@pytest.mark.parametrize(
+    "pose, shift, roll, scale",
+    [
+        (Pose(pan=0.1), (-48.0, 0.0), 0.0, 1.0),
+        (Pose(tilt=-0.05), (0.0, 18.0), 0.0, 1.0),
+        (Pose(roll_deg=5.0), (0.0, 0.0), -5.0, 1.0),
+        (Pose(zoom=1.25), (0.0, 0.0), 0.0, 1.25),
+    ],
+)
+def test_synthetic_camera_motion_known_answer(pose: Pose, shift, roll, scale) -> None:
+    """The ground truth the benchmarks score against: panning right by 10 % of a 480 px view
+    moves the scene 48 px left; rolling the camera +5 degrees turns the picture -5 degrees."""
+    geometry = ViewGeometry((768, 576), (480, 360), 0.8)
+    d = decompose(geometry.image_motion(pose), (480, 360))
+    assert d["shift_px"] == pytest.approx(shift, abs=1e-6)
+    assert d["rotation_deg"] == pytest.approx(roll, abs=1e-6)
+    assert d["scale"] == pytest.approx(scale, abs=1e-6)
+
+
+def test_synthetic_pan_moves_the_rendered_picture() -> None:
+    """Rendering with a pose really moves the picture by the stated amount (phase correlation)."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    src = cv2.GaussianBlur(rng.integers(0, 255, (576, 768, 3), dtype=np.uint8), (0, 0), 3)
+    geometry = ViewGeometry((768, 576), (480, 360), 0.8)
+    a = cv2.cvtColor(geometry.render(src, Pose()), cv2.COLOR_BGR2GRAY).astype(np.float32)
+    b = cv2.cvtColor(geometry.render(src, Pose(pan=0.05, tilt=0.04)), cv2.COLOR_BGR2GRAY).astype(np.float32)
+    (dx, dy), _ = cv2.phaseCorrelate(a, b)
+    truth = decompose(geometry.image_motion(Pose(pan=0.05, tilt=0.04)), (480, 360))["shift_px"]
+    assert (dx, dy) == pytest.approx(truth, abs=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +81,7 @@ def _events(clip: str, baseline) -> list[dict]:
     return check_source(SAMPLES / clip, baseline).to_json()["events"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip", CLIPS)
 def test_sample_clip_gives_expected_events(clip: str, baseline) -> None:
     spec = EXPECTED["clips"][clip]
@@ -52,6 +102,7 @@ def test_sample_clip_gives_expected_events(clip: str, baseline) -> None:
     assert not early, f"{clip}: events before the tamper onset: {early}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip", [c for c in CLIPS if EXPECTED["clips"][c].get("truth")])
 def test_sample_moves_are_measured(clip: str, baseline) -> None:
     """The moved/rotated/zoomed clips carry the true image motion; the event's peak
