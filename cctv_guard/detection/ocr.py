@@ -42,6 +42,7 @@ class SignReader:
             raise ModelError(
                 f"sign reading needs the rapidocr-onnxruntime package ({exc}); `pip install rapidocr-onnxruntime==1.4.4`"
             ) from None
+        release_free_memory()  # also settles the allocator before rapidocr starts its threads
         kwargs = {"print_verbose": False}
         if threads:
             kwargs.update({"intra_op_num_threads": int(threads), "inter_op_num_threads": 1})

@@ -143,6 +143,7 @@ def open_session(path: Path, threads: int | None = None, expected_sha256: str | 
     """
     import onnxruntime as ort
 
+    _glibc()
     if expected_sha256 is not None:
         verify_file(path, expected_sha256)
     elif not path.is_file():
@@ -161,21 +162,32 @@ def open_session(path: Path, threads: int | None = None, expected_sha256: str | 
     return session
 
 
-def release_free_memory() -> None:
-    """Hand freed heap pages back to the OS (glibc's malloc_trim; a no-op elsewhere), so peaks
-    from loading a model or from one large OCR pass do not stay in the process's RSS."""
+def _glibc():
     global _libc
     if _libc is None:
         try:
             _libc = ctypes.CDLL("libc.so.6")
             _libc.malloc_trim.argtypes = [ctypes.c_size_t]
+            # glibc gives every thread that allocates its own heap arena (up to 8 per core); with
+            # onnxruntime's worker threads that fragments memory: measured peak RSS with all
+            # models running 634 MB, 535 MB with two arenas. (Set once, before the pools start.)
+            if "MALLOC_ARENA_MAX" not in os.environ:
+                _libc.mallopt(_M_ARENA_MAX, 2)
         except (OSError, AttributeError):
             _libc = False
-    if _libc:
-        _libc.malloc_trim(0)
+    return _libc
+
+
+def release_free_memory() -> None:
+    """Hand freed heap pages back to the OS (glibc's malloc_trim; a no-op elsewhere), so peaks
+    from loading a model or from one large OCR pass do not stay in the process's RSS."""
+    libc = _glibc()
+    if libc:
+        libc.malloc_trim(0)
 
 
 _libc = None
+_M_ARENA_MAX = -8
 
 
 def session_for(name: str, threads: int | None = None, directory: Path | None = None):
