@@ -86,6 +86,10 @@ class EdgeConfig(_Strict):
     reconnect_max_s: float = Field(30.0, gt=0)
     state_dir: Path | None = None
     snapshots: bool = True
+    # Art. 9 privacy scan of the live view every this many seconds per camera (null: off).
+    # Loading the detector and classifier adds about 250-600 MB to the watcher.
+    privacy_every_s: float | None = Field(None, gt=0)
+    privacy_ocr: bool = True
     sinks: SinksConf = SinksConf()
     http: HttpConf = HttpConf()
 
@@ -224,8 +228,10 @@ class CameraWorker(threading.Thread):
     """Watches one stream: reconnects, analyses, spools alerts."""
 
     def __init__(self, conf: CameraConf, baseline: Baseline, *, spool: Spool, edge: EdgeConfig, state_dir: Path,
-                 stop: threading.Event, clock: Callable[[], float] = time.time):
+                 stop: threading.Event, clock: Callable[[], float] = time.time, privacy: "PrivacyScanner | None" = None):
         super().__init__(name=f"camera-{conf.id}", daemon=True)
+        self.privacy = privacy
+        self._next_privacy = 0.0
         self.conf, self.baseline, self.spool, self.edge, self.stop = conf, baseline, spool, edge, stop
         self.clock = clock
         self.metrics = CameraMetrics()
@@ -237,14 +243,14 @@ class CameraWorker(threading.Thread):
 
     # alerts
     def _alert(self, event: dict, state: str, frame=None) -> None:
-        kind = event["kind"]
+        kind = event["kind"] if event["kind"] != "privacy" else f"privacy:{event['zone']}"
         if state == "open":
             if kind in self.state.events:  # already alerted (before a restart): don't repeat
                 self._restored.discard(kind)
                 return
             snapshot = self._snapshot(frame, kind) if frame is not None and self.edge.snapshots else None
             alert = make_alert(self.conf.id, event, state="open", snapshot=snapshot, now=self.clock())
-            self.metrics.events[kind] = self.metrics.events.get(kind, 0) + 1
+            self.metrics.events[event["kind"]] = self.metrics.events.get(event["kind"], 0) + 1
             self.spool.append(alert)
             self.state.put(kind, alert)
             log.warning("camera %s: %s opened (article %s)", self.conf.id, kind, event.get("article"))
@@ -275,11 +281,27 @@ class CameraWorker(threading.Thread):
         elif "signal_lost" in self.state.events:
             self._alert(dict(event, end_s=round(self.clock() - self.epoch, 3)), "closed")
 
+    def _scan_privacy(self, frame, now: float) -> None:
+        """Art. 9: scan the live view now and then; a zone seen opens an alert, a later clear
+        scan closes it."""
+        if self.privacy is None or now < self._next_privacy:
+            return
+        self._next_privacy = now + (self.edge.privacy_every_s or 0.0)
+        findings = self.privacy.scan(frame)
+        if findings is None:
+            return
+        seen = set()
+        for f in findings:
+            seen.add(f"privacy:{f['zone']}")
+            self._alert(dict(f, start_s=round(now - self.epoch, 3), end_s=None), "open", frame)
+        for key in [k for k in self.state.events if k.startswith("privacy:") and k not in seen]:
+            self._alert({"kind": "privacy", "zone": key.split(":", 1)[1], "end_s": round(now - self.epoch, 3)}, "closed")
+
     def _release_restored(self) -> None:
         """Events open before a restart that the checker has not confirmed again close now."""
         if self._restored and self.clock() >= self._release_after:
             for kind in sorted(self._restored):
-                if kind != "signal_lost":
+                if kind != "signal_lost" and not kind.startswith("privacy:"):
                     self._alert({"kind": kind, "end_s": round(self.clock() - self.epoch, 3)}, "closed")
             self._restored.clear()
 
@@ -321,6 +343,7 @@ class CameraWorker(threading.Thread):
                         changes = checker.feed(frame.image, now - self.epoch)
                         for state, event in changes:
                             self._alert(event, state, frame)
+                        self._scan_privacy(frame, now)
                         self.metrics.analysed += 1
                         self.metrics.recent = [t for t in self.metrics.recent[-200:] if now - t <= 10.0] + [now]
                         self.metrics.last_lag_s = self.clock() - now
@@ -339,6 +362,28 @@ class CameraWorker(threading.Thread):
     def _check_stall(self, last_frame_wall: float) -> None:
         if self.clock() - last_frame_wall >= self.edge.stall_timeout_s:
             self._signal(True, last_frame_wall)
+
+
+class PrivacyScanner:
+    """The Art. 9 models, loaded once and shared by all cameras (one scan at a time)."""
+
+    def __init__(self, ocr: bool = True):
+        from cctv_guard import privacy
+
+        self._privacy = privacy
+        self._models = privacy.load_models(ocr=ocr)
+        self._ocr = ocr
+        self._lock = threading.Lock()
+
+    def scan(self, frame) -> list[dict] | None:
+        """Findings as check@1 finding dicts, or None when the frame could not be judged."""
+        try:
+            with self._lock:
+                found = self._privacy.scan_frames([frame], models=self._models, ocr=self._ocr)
+        except (ValueError, ArithmeticError, CctvGuardError) as exc:
+            log.error("privacy scan failed: %s", exc)
+            return None
+        return [f.to_json() for f in found]
 
 
 # --- the watcher -------------------------------------------------------------------------------------
@@ -381,8 +426,9 @@ class Watcher:
         self.stop_event = threading.Event()
         self.dispatcher = Dispatcher(self.spool, list(sinks) if sinks is not None else make_sinks(edge.sinks),
                                      on_error=lambda s, m: log.error("sink %s: %s", s, redact_text(m)))
-        self.workers = [CameraWorker(c, baselines[c.id], spool=self.spool, edge=edge, state_dir=state_dir, stop=self.stop_event)
-                        for c in edge.cameras]
+        scanner = PrivacyScanner(edge.privacy_ocr) if edge.privacy_every_s else None
+        self.workers = [CameraWorker(c, baselines[c.id], spool=self.spool, edge=edge, state_dir=state_dir, stop=self.stop_event,
+                                     privacy=scanner) for c in edge.cameras]
         self.started = time.time()
         self._http: ThreadingHTTPServer | None = None
 

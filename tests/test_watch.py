@@ -263,3 +263,52 @@ def test_shipped_example_config_is_valid():
     conf = load_edge_config(REPO / "deploy" / "edge.example.yaml")
     assert [c.id for c in conf.cameras] == ["GS-LZ-0012", "GS-LZ-0013"]
     assert conf.cameras[1].analysis_fps == 1 and conf.sinks.mqtt.port == 1883
+
+
+class _FakeScanner:
+    def __init__(self):
+        self.answers: list = []
+
+    def scan(self, frame):
+        return self.answers.pop(0)
+
+
+def test_privacy_scan_opens_and_closes_zone_alerts(tmp_path, sample_baseline):
+    import threading
+
+    from cctv_guard.baseline import load_baseline
+    from cctv_guard.sources import Frame
+
+    conf = edge(tmp_path, "rtsp://127.0.0.1:1/none", sample_baseline).model_copy(update={"privacy_every_s": 60.0, "snapshots": False})
+    scanner = _FakeScanner()
+    now = [1000.0]
+    w = CameraWorker(conf.cameras[0], load_baseline(sample_baseline), spool=Spool(tmp_path / "s.db"), edge=conf,
+                     state_dir=tmp_path / "state", stop=threading.Event(), clock=lambda: now[0], privacy=scanner)
+    w.spool.register("t")
+    frame = Frame(__import__("numpy").zeros((36, 48, 3), "uint8"), 0.0, 0, True)
+    finding = {"kind": "privacy", "article": "9(3)", "zone": "restroom", "confidence": 0.9, "cues": []}
+    scanner.answers = [[finding], [finding], []]
+    w._scan_privacy(frame, now[0])
+    w._scan_privacy(frame, now[0] + 10)  # not due yet: no scan
+    now[0] += 61
+    w._scan_privacy(frame, now[0])  # still there: no second alert
+    now[0] += 61
+    w._scan_privacy(frame, now[0])  # gone: closed
+    alerts = [a for _, a in w.spool.pending("t")]
+    assert [(a["event"]["kind"], a["event"].get("zone"), a["state"]) for a in alerts] == [
+        ("privacy", "restroom", "open"), ("privacy", "restroom", "closed")]
+    assert alerts[0]["event"]["article"] == "9(3)"
+    w.spool.close()
+
+
+@pytest.mark.shared
+def test_privacy_scanner_with_real_models_flags_a_restroom(shared_data):
+    from cctv_guard.sources import Frame, read_image
+    from cctv_guard.watch import PrivacyScanner
+
+    scanner = PrivacyScanner(ocr=False)
+    toilet = read_image(shared_data / "dev" / "scenes" / "restroom" / "inet_n04447861_toilet_seat.jpg")
+    street = read_image(shared_data / "dev" / "scenes" / "allowed" / "s15_street_0007.jpg")
+    found = scanner.scan(Frame(toilet, 0.0, 0, True))
+    assert found and found[0]["article"] == "9(3)"
+    assert scanner.scan(Frame(street, 0.0, 0, True)) == []
