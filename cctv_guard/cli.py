@@ -283,16 +283,22 @@ def scan_cmd(
     from cctv_guard import privacy
 
     cfg = privacy.load_config(config) if config is not None else privacy.PrivacyConfig()
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total}"),
                    TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = bar.add_task("scanning", total=None)
 
+    current = [0]
+
     def on_item(done: int, total: int, source: str) -> None:
+        current[0] = done
         bar.update(task, completed=done, total=total, description=f"scanning {escape(Path(source).name)}"[:60])
+
+    def on_progress(fraction: float) -> None:  # within a video
+        bar.update(task, completed=current[0] + fraction)
 
     with bar:
         report = privacy.scan_paths(sources, config=cfg, ocr=not no_ocr, evidence_dir=evidence,
-                                    blur_people=not no_blur, on_item=on_item)
+                                    blur_people=not no_blur, on_item=on_item, progress=on_progress)
     if json_out is not None:
         _emit_json(report.to_json(), json_out)
     if report.items:
