@@ -527,3 +527,8 @@ def test_ocr_plan_spreads_sign_reading_over_the_video():
     assert read == [0, 50, 70]  # 40 was too dark to read: the next judgeable frame takes its turn
     unknown = P._OcrPlan(2, None)
     assert [unknown(GOOD) for _ in range(4)] == [True, True, False, False]
+
+
+def test_every_default_rule_names_a_label_the_models_have(models):
+    assert set(CFG.classifier_rules()) <= set(models.classifier.labels)
+    assert set(CFG.detector_rules()) <= set(models.detector.labels)
