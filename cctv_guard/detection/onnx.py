@@ -154,6 +154,9 @@ def open_session(path: Path, threads: int | None = None, expected_sha256: str | 
     if threads:
         opts.intra_op_num_threads = int(threads)
         opts.inter_op_num_threads = 1
+    # idle worker threads sleep instead of spinning: on a shared 2-core box spinning only burns
+    # the CPU that the other thread (or another camera's job) needs
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own exception types for bad files
