@@ -219,3 +219,12 @@ def test_bad_manifest_is_a_model_error(tmp_path, content):
     (tmp_path / "manifest.json").write_text(content)
     with pytest.raises(ModelError, match="manifest"):
         load_manifest(tmp_path)
+
+
+def test_load_models_is_shared_lazy_and_loud_on_preload(tmp_path):
+    assert load_models() is load_models()
+    (tmp_path / "manifest.json").write_text(json.dumps({"schema": "cctv-guard/models@1", "models": {}}))
+    lazy = load_models(tmp_path)  # nothing is opened yet
+    assert lazy is not load_models()
+    with pytest.raises(ModelError, match="'ssd_mobilenet_v2_coco' is not in the manifest"):
+        lazy.preload(ocr=False)
