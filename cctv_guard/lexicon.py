@@ -49,7 +49,8 @@ def _en(zone: str, weight: float, *words: str, weak: bool = False, boundary: boo
     return [Term(w, zone, weight, weak=weak, boundary=boundary or len(w) <= 4) for w in words]
 
 
-# Weights are log-odds evidence; fusion's default "prohibited" point is about 3 (privacy.py).
+# Weights are log-odds evidence; fusion's default decision point is 2.0 (privacy.py): a strong term
+# read clearly is a finding by itself, a weak one never.
 TERMS: tuple[Term, ...] = tuple(
     # 9(3) restrooms
     _zh("restroom", 4.0, "卫生间", "厕所", "洗手间", "公厕", "男厕", "女厕", "盥洗室", "衛生間", "洗手間", "廁所")
