@@ -56,7 +56,8 @@ MAX_TASKS_PER_CHILD = 50  # recycle pool workers now and then: bounded memory ov
 MAX_ATTEMPTS = 2  # Ray: an item whose worker process died is retried once
 FILE_MODE = 0o644  # reports are for sharing (atomic writes start from a private temp file)
 WORKER_DIED = "the worker process died while checking this recording"
-WATCHDOG_PERIOD_S = 1.0  # how often the local engine looks for items past their hard limit
+WATCHDOG_PERIOD_S = 1.0
+RAY_START_GRACE_S = 30.0  # Ray may start a worker process (or a node) for a task: seconds more  # how often the local engine looks for items past their hard limit
 MAP_LABELS_UP_TO = 40  # cameras named beside their dot on small maps (all have a tooltip)
 VERDICT_ORDER = ("violation", "failed", "pending", "inconclusive", "compliant")  # worst first
 VERDICT_COLOURS = {"violation": "#d7263d", "failed": "#7d3c98", "pending": "#adb5bd", "inconclusive": "#f4a261",
@@ -493,7 +494,7 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
             workers: int | None = None, max_in_flight: int | None = None) -> None:
     """The same `run_item` shipped to a Ray cluster (or a local Ray started here). Recordings and
     baseline files must be at the same paths on every node (a shared mount). A task that runs
-    past `hard_limit_s` is cancelled (its worker killed) and fails."""
+    past `hard_limit_s` (+ RAY_START_GRACE_S) is cancelled (its worker killed) and fails."""
     ray = import_ray()
     started = False
     if not ray.is_initialized():
@@ -532,7 +533,7 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
                 on_done(*result)
             now = time.monotonic()
             for ref, (it, t_sub) in list(pending.items()):
-                if now - t_sub > hard_limit_s(it):
+                if now - t_sub > hard_limit_s(it) + RAY_START_GRACE_S:
                     ray.cancel(ref, force=True)
                     pending.pop(ref)
                     on_done(failed_record(it, f"timed out after {it.timeout_s:g} s (task cancelled)"), NO_COST, None)
