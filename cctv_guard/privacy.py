@@ -977,7 +977,7 @@ def _scan_source(uri, *, config, models, ocr, progress, masks, keep_images=False
 def expand_sources(sources: Sequence[str | os.PathLike]) -> tuple[list[str], list[Skipped]]:
     """Files to scan: folders are searched recursively for images and videos (natural order);
     files and stream URLs are kept as given. Missing paths and empty folders become skips."""
-    from cctv_guard.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, _natural_key, is_stream_uri
+    from cctv_guard.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, natural_key, is_stream_uri
 
     files: list[str] = []
     skipped: list[Skipped] = []
@@ -990,7 +990,7 @@ def expand_sources(sources: Sequence[str | os.PathLike]) -> tuple[list[str], lis
         if p.is_dir():
             found = sorted(
                 (q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES),
-                key=_natural_key,
+                key=natural_key,
             )
             if not found:
                 skipped.append(Skipped(text, "folder holds no images or videos"))

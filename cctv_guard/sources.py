@@ -133,7 +133,7 @@ def list_images(folder: str | os.PathLike, *, recursive: bool = False) -> list[P
     root = Path(folder)
     walker = root.rglob("*") if recursive else root.iterdir()
     files = [p for p in walker if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()]
-    return sorted(files, key=_natural_key)
+    return sorted(files, key=natural_key)
 
 
 def iter_images(paths: Iterable[str | os.PathLike]) -> Iterator[ImageItem]:
@@ -145,7 +145,8 @@ def iter_images(paths: Iterable[str | os.PathLike]) -> Iterator[ImageItem]:
             yield ImageItem(Path(p), None, str(exc))
 
 
-def _natural_key(p: Path) -> list:
+def natural_key(p: Path) -> list:
+    """Sort key for paths in natural order: frame_2 before frame_10."""
     return [int(tok) if tok.isdigit() else tok.lower() for tok in re.split(r"(\d+)", str(p))]
 
 
