@@ -230,3 +230,19 @@ def test_load_models_is_shared_lazy_and_loud_on_preload(tmp_path):
     assert lazy is not load_models()
     with pytest.raises(ModelError, match="'ssd_mobilenet_v2_coco' is not in the manifest"):
         lazy.preload(ocr=False)
+
+
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+@pytest.mark.parametrize("text", ["卫生间", "更衣室 Locker", "哺乳室"])
+def test_sign_reader_reads_chinese_signs(models, text):
+    if not CJK_FONT.is_file():
+        pytest.skip("Debian's fonts-noto-cjk is not installed (.ci/run installs it)")
+    from PIL import Image, ImageDraw, ImageFont
+
+    sign = Image.new("RGB", (520, 140), (20, 90, 40))  # white on green, like a building sign
+    ImageDraw.Draw(sign).text((30, 30), text, font=ImageFont.truetype(str(CJK_FONT), 72), fill=(255, 255, 255))
+    lines = models.signs.read(cv2.cvtColor(np.asarray(sign), cv2.COLOR_RGB2BGR))
+    read = "".join(t.text for t in lines).replace(" ", "")
+    assert read == text.replace(" ", "")
