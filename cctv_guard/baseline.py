@@ -94,7 +94,8 @@ class Profile:
     luma_mean: float
     luma_std: float
     colour: float  # colourfulness (0 = greyscale/IR)
-    noise: float  # median mean-abs-difference between consecutive frames (grey levels)
+    noise: float  # least change between consecutive frames (10th percentile of health.frame_change)
+    edge_ncc: float | None  # 10th percentile of the frames' edge likeness to the median (drift fast path)
     frames: int  # how many frames it was built from
     start_s: float | None
     end_s: float | None
@@ -151,8 +152,8 @@ def build_profile(name: str, images: Iterable[np.ndarray], times: Iterable[float
     kp, desc = drift.features(median, drift.BASELINE_FEATURES)
     tex = np.stack([s.tex for s in stats])
     sharp = np.stack([s.sharp for s in stats])
-    diffs = [float(np.mean(cv2.absdiff(a, b))) for a, b in zip(grays, grays[1:])]
-    diffs = [d for d in diffs if d > 0.05]  # ignore duplicated frames (low-fps cameras re-muxed)
+    diffs = [health.frame_change(b, a, GRID) for a, b in zip(grays, grays[1:])]
+    diffs = [d for d in diffs if d > 0.005]  # ignore duplicated frames (low-fps cameras re-muxed)
     prof = Profile(
         name=name,
         median=median,
@@ -166,7 +167,8 @@ def build_profile(name: str, images: Iterable[np.ndarray], times: Iterable[float
         luma_mean=float(stack.mean()),
         luma_std=float(np.median([g.std() for g in grays])),
         colour=float(np.median(colours)),
-        noise=float(np.median(diffs)) if diffs else 0.0,
+        noise=float(np.percentile(diffs, 10)) if diffs else 0.0,
+        edge_ncc=float(np.percentile([drift.edge_likeness(g, median) for g in grays], 10)) if len(grays) > 1 else None,
         frames=len(images),
         start_s=float(times[0]) if times else None,
         end_s=float(times[-1]) if times else None,
@@ -285,7 +287,7 @@ def _check_polygon(name, points, frame_size) -> tuple[tuple[float, float], ...]:
 # --- the file format ------------------------------------------------------------------------------------
 
 _PROFILE_ARRAYS = ("median", "keypoints", "descriptors", "tex_mean", "tex_std", "sharp_mean", "sharp_std", "luma_cells")
-_PROFILE_SCALARS = ("luma_mean", "luma_std", "colour", "noise", "frames", "start_s", "end_s")
+_PROFILE_SCALARS = ("luma_mean", "luma_std", "colour", "noise", "edge_ncc", "frames", "start_s", "end_s")
 
 
 def to_bytes(b: Baseline) -> bytes:

@@ -110,7 +110,7 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
             ON if h.frozen else CLEAR,
             severity=1.0 - min(1.0, h.frame_diff / max(prof.noise, 0.1)),
             details={"frame_diff": round(h.frame_diff, 3), "baseline_noise": round(prof.noise, 3)},
-            evidence=f"mean difference to previous analysed frame {h.frame_diff:.3f} grey levels (sensor noise {prof.noise:.2f})",
+            evidence=f"change since the previous analysed frame {h.frame_diff:.3f} grey levels (live footage changed at least {prof.noise:.2f})",
         )
     reg = drift.Registration(None, "skipped", 0, 0.0)
     mot = None
@@ -145,7 +145,9 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
         details={"sharpness_ratio": round(h.sharpness_ratio, 3), "texture_ratio": round(h.texture_ratio, 3)},
         evidence=f"fine detail at {100 * h.sharpness_ratio:.0f}% of the baseline's (contrast-normalised)",
     )
-    reg = drift.register(gray, prof.keypoints, prof.descriptors, prof.median)
+    if obs["defocused"] is not None and obs["defocused"].level == ON:
+        obs["frozen"] = None  # a blurred view hides the small changes that show a live camera
+    reg = drift.quick_identity(gray, prof.median, prof.edge_ncc) or drift.register(gray, prof.keypoints, prof.descriptors, prof.median)
     blurred = h.sharpness_ratio < DEFOCUS_RATIO[1] or soft
     if reg.H is None:
         # No registration. A sharp view that matches nothing of the baseline is a camera
@@ -159,7 +161,7 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
         obs["moved"] = (
             Observation(
                 ON,
-                severity=0.9,
+                severity=0.3,  # no geometry: registered frames of the same event make better peaks
                 details={"registered": False, "likeness": round(h.likeness, 3), "coverage_iou": 0.0},
                 evidence=f"view no longer matches the baseline (registration failed, likeness {h.likeness:.2f})",
             )

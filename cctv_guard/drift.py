@@ -26,6 +26,9 @@ MIN_INLIERS = 14
 MIN_INLIER_SHARE = 0.2
 PHASE_WIDTH = 160
 PHASE_MIN_RESPONSE = 0.2
+QUICK_MIN_NCC = 0.6  # fast path: edge likeness at least this...
+QUICK_MARGIN = 0.05  # ...and within this of the baseline frames' own 10th percentile
+QUICK_MAX_SHIFT = 0.75  # ...and a phase shift under this (pixels at PHASE_WIDTH)
 
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
 
@@ -94,6 +97,36 @@ def _plausible(H: np.ndarray, shape) -> bool:
     h, w = shape[:2]
     # strong perspective terms mean a degenerate fit, not a camera motion
     return abs(H[2, 0] / H[2, 2]) * w < 0.5 and abs(H[2, 1] / H[2, 2]) * h < 0.5
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / den) if den > 0 else 0.0
+
+
+def edge_likeness(gray: np.ndarray, base_median: np.ndarray) -> float:
+    """Global normalised cross-correlation of the small edge images of a frame and the
+    baseline median: high only when the view is where the baseline was."""
+    return _ncc(_edges(gray), _edges(base_median))
+
+
+def quick_identity(gray: np.ndarray, base_median: np.ndarray, floor: float | None) -> Registration | None:
+    """The fast path: a frame whose edges line up with the baseline's as well as the baseline's
+    own frames did (`floor`, its 10th percentile less a margin) and with no measurable shift
+    has not moved; skip feature matching. None means: register properly."""
+    if floor is None:
+        return None
+    a, b = _edges(base_median), _edges(gray)
+    ncc = _ncc(a, b)
+    if ncc < max(QUICK_MIN_NCC, floor - QUICK_MARGIN):
+        return None
+    win = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
+    (dx, dy), _ = cv2.phaseCorrelate(a, b, win)
+    if math.hypot(dx, dy) > QUICK_MAX_SHIFT:
+        return None
+    return Registration(np.eye(3), "quick", 0, ncc)
 
 
 def _edges(gray: np.ndarray) -> np.ndarray:

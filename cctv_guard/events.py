@@ -13,11 +13,14 @@ evidence, and it keeps detection within 2 s of onset for gradual tampering (a le
 defocused, a sheet sliding over the lens), which only meets its thresholds part-way through. `start_s` is the first frame on which
 the condition held; `confirmed_s` the frame on which the event opened. It closes once the
 condition has been clear for `release_s` (end_s = the first clear frame). Details are those
-of the most severe frame.
+of a robust peak: the frame at the upper quartile of severity among the event's (latest
+MAX_KEPT) frames, so that one badly measured frame does not become the event's measurement and
+a slow move reports where the camera ended up rather than where it passed.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -34,6 +37,8 @@ ARTICLES = {
     "signal_lost": "16(7)",
 }
 ON, SUSTAIN, CLEAR = 2, 1, 0
+MAX_KEPT = 256  # observations kept per open event for its robust peak
+PEAK_QUANTILE = 0.75
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,7 @@ class _Track:
     open_event: dict | None = None
     clear_t: float | None = None
     clear_span: float = 0.0
-    peak: Observation | None = None
-    peak_t: float = 0.0
+    kept: deque = field(default_factory=lambda: deque(maxlen=MAX_KEPT))  # (t, Observation) of ON frames
     sum_sev: float = 0.0
     n_sev: int = 0
 
@@ -117,8 +121,9 @@ class EventTracker:
 
     def _pending(self, kind: str, tr: _Track, t: float, interval: float, obs: Observation) -> None:
         if obs.level != ON:
-            tr.first_t, tr.run_frames, tr.run_span, tr.peak = None, 0, 0.0, None
+            tr.first_t, tr.run_frames, tr.run_span = None, 0, 0.0
             tr.sum_sev, tr.n_sev = 0.0, 0
+            tr.kept.clear()
             return
         if tr.first_t is None:
             tr.first_t = t
@@ -148,15 +153,21 @@ class EventTracker:
         if obs.level == ON:
             tr.sum_sev += obs.severity
             tr.n_sev += 1
-        if tr.peak is None or obs.severity > tr.peak.severity:
-            tr.peak, tr.peak_t = obs, t
+            tr.kept.append((t, obs))
+
+    @staticmethod
+    def _peak(tr: _Track) -> tuple[float, Observation]:
+        if not tr.kept:
+            return 0.0, Observation(ON)
+        ranked = sorted(tr.kept, key=lambda to: to[1].severity)
+        return ranked[min(len(ranked) - 1, int(PEAK_QUANTILE * len(ranked)))]
 
     def _event(self, kind: str, tr: _Track, end_s: float | None) -> Event:
         ev = tr.open_event or {}
-        peak = tr.peak or Observation(ON)
+        peak_t, peak = self._peak(tr)
         mean_sev = tr.sum_sev / tr.n_sev if tr.n_sev else peak.severity
         confidence = min(0.99, 0.5 + 0.5 * max(0.0, min(1.0, mean_sev)))
-        evidence = (f"t={tr.peak_t:.2f}s: {peak.evidence}",) if peak.evidence else ()
+        evidence = (f"t={peak_t:.2f}s: {peak.evidence}",) if peak.evidence else ()
         return Event(kind, ARTICLES[kind], float(ev["start_s"]), end_s, float(ev["confirmed_s"]), confidence, dict(peak.details), evidence)
 
     def _close(self, kind: str, tr: _Track, end_s: float | None) -> None:

@@ -92,6 +92,7 @@ def _profile(draw, name, size):
         luma_std=draw(st.floats(0, 128)),
         colour=draw(st.floats(0, 100)),
         noise=draw(st.floats(0, 20)),
+        edge_ncc=draw(st.none() | st.floats(-1, 1)),
         frames=draw(st.integers(1, 60)),
         start_s=draw(st.none() | st.floats(0, 1e6)),
         end_s=draw(st.none() | st.floats(0, 1e6)),
