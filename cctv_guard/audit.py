@@ -38,14 +38,14 @@ import urllib.request
 from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from cctv_guard import __version__
-from cctv_guard.errors import ConfigError, CctvGuardError, RegistryError, SourceError
+from cctv_guard.errors import CctvGuardError, ConfigError, SourceError
 from cctv_guard.fleet_config import FleetConfig, load_fleet
 from cctv_guard.sources import timestamp_from_name
 
@@ -56,8 +56,8 @@ MAX_TASKS_PER_CHILD = 50  # recycle pool workers now and then: bounded memory ov
 MAX_ATTEMPTS = 2  # Ray: an item whose worker process died is retried once
 FILE_MODE = 0o644  # reports are for sharing (atomic writes start from a private temp file)
 WORKER_DIED = "the worker process died while checking this recording"
-WATCHDOG_PERIOD_S = 1.0
-RAY_START_GRACE_S = 30.0  # Ray may start a worker process (or a node) for a task: seconds more  # how often the local engine looks for items past their hard limit
+WATCHDOG_PERIOD_S = 1.0  # how often the local engine looks for items past their hard limit
+RAY_START_GRACE_S = 30.0  # Ray may first have to start a worker process (or a node) for a task
 MAP_LABELS_UP_TO = 40  # cameras named beside their dot on small maps (all have a tooltip)
 VERDICT_ORDER = ("violation", "failed", "pending", "inconclusive", "compliant")  # worst first
 VERDICT_COLOURS = {"violation": "#d7263d", "failed": "#7d3c98", "pending": "#adb5bd", "inconclusive": "#f4a261",
@@ -336,6 +336,8 @@ def run_item(work: Work, item: WorkItem) -> tuple[dict, dict, str | None]:
     page = None
     if item.problem:
         return failed_record(item, item.problem), NO_COST, None
+    if _STARTED is not None:  # a local pool worker: tell the coordinator's watchdog
+        _STARTED.put((item.item_id, t0))
     alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     old = None
     if alarm:
@@ -376,21 +378,32 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+_STARTED = None  # in a pool worker: the queue on which run_item announces (item id, start time)
+
+
+def _init_worker(started) -> None:
+    global _STARTED
+    _STARTED = started
+
+
+def _pool(workers: int) -> tuple[ProcessPoolExecutor, Any]:
+    """A fresh process pool and the queue its workers announce item starts on."""
     ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
     if hasattr(ctx, "set_forkserver_preload"):
         ctx.set_forkserver_preload(["cctv_guard.audit"])  # also hands the forkserver our sys.path
-    kwargs: dict[str, Any] = {"max_workers": workers, "mp_context": ctx}
+    started = ctx.SimpleQueue()
+    kwargs: dict[str, Any] = {"max_workers": workers, "mp_context": ctx, "initializer": _init_worker,
+                              "initargs": (started,)}
     if sys.version_info >= (3, 11):
         kwargs["max_tasks_per_child"] = MAX_TASKS_PER_CHILD
-    return ProcessPoolExecutor(**kwargs)
+    return ProcessPoolExecutor(**kwargs), started
 
 
 def hard_limit_s(item: WorkItem) -> float:
-    """How long after submission an item may take before its worker is killed: its own timeout
-    (enforced inside the worker by SIGALRM) can fail to fire when native code blocks the signal
-    or never returns to Python; submission also includes at most about one item's queueing."""
-    return 2 * item.timeout_s + min(60.0, item.timeout_s)
+    """How long after it started an item may run before its worker is killed. Its own timeout is
+    enforced inside the worker (SIGALRM), but that cannot fire while native code blocks the
+    signal or never returns to Python."""
+    return item.timeout_s + min(60.0, item.timeout_s)
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:
@@ -400,17 +413,17 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
         proc.kill()
 
 
-def _drain(pool: ProcessPoolExecutor, queue: deque, work: Work, on_done: OnDone, limit: int) -> tuple[list[WorkItem], bool]:
+def _drain(pool: ProcessPoolExecutor, started, queue: deque, work: Work, on_done: OnDone,
+           limit: int) -> tuple[list[WorkItem], bool]:
     """Run the queue's items through the pool, at most `limit` in flight, until the queue is
     empty or the pool breaks. Returns (items in flight when it broke, whether it broke); items
     never submitted stay in the queue.
 
-    A worker that dies breaks the pool. So does the watchdog: when an item is still out
-    `hard_limit_s` after submission, the pool's processes are killed. Running alone (`limit`
-    1) that item then fails as timed out; among others, every item in flight is returned, to be
-    re-run alone, since a queued item's submission time is not when it started."""
+    A worker that dies breaks the pool. So does the watchdog: when an item has run for
+    `hard_limit_s` (start times come from the workers through `started`), the pool's processes
+    are killed, that item fails as timed out and the others in flight are returned."""
     pending: dict = {}
-    submitted: dict = {}
+    start: dict[str, float] = {}
     lost: list[WorkItem] = []
     while queue or pending:
         while queue and len(pending) < limit:
@@ -419,20 +432,21 @@ def _drain(pool: ProcessPoolExecutor, queue: deque, work: Work, on_done: OnDone,
             except BrokenProcessPool:
                 break
             pending[fut] = queue.popleft()
-            submitted[fut] = time.monotonic()
         if not pending:
             return lost, True  # broken before anything could be submitted
         done, _ = wait(pending, timeout=WATCHDOG_PERIOD_S, return_when=FIRST_COMPLETED)
         for fut in done:
             _collect(fut, pending.pop(fut), on_done, lost)
+        while not started.empty():
+            item_id, t = started.get()
+            start[item_id] = t
         now = time.monotonic()
-        overdue = [fut for fut, it in pending.items() if now - submitted[fut] > hard_limit_s(it)]
+        overdue = [fut for fut, it in pending.items() if now - start.get(it.item_id, now) > hard_limit_s(it)]
         if overdue:
             _kill_workers(pool)
-            if limit == 1:
-                for fut in overdue:
-                    it = pending.pop(fut)
-                    on_done(failed_record(it, f"timed out after {it.timeout_s:g} s (worker killed)"), NO_COST, None)
+            for fut in overdue:
+                it = pending.pop(fut)
+                on_done(failed_record(it, f"timed out after {it.timeout_s:g} s (worker killed)"), NO_COST, None)
             lost.extend(pending.values())
             return lost, True
         if lost:
@@ -465,18 +479,18 @@ def run_local(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, workers
     remaining = deque(items)
     suspects: deque = deque()
     while remaining or suspects:
-        pool = _pool(workers)
+        pool, started = _pool(workers)
         try:
             while suspects:
                 alone = deque([suspects.popleft()])
-                lost, broken = _drain(pool, alone, work, on_done, 1)
+                lost, broken = _drain(pool, started, alone, work, on_done, 1)
                 suspects.extendleft(alone)  # not submitted: the pool was already broken
                 for it in lost:
                     on_done(failed_record(it, WORKER_DIED), NO_COST, None)
                 if broken:
                     break  # start a new pool
             else:
-                lost, _broken = _drain(pool, remaining, work, on_done, max_in_flight)
+                lost, _broken = _drain(pool, started, remaining, work, on_done, max_in_flight)
                 suspects.extend(lost)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -533,7 +547,8 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
                 on_done(*result)
             now = time.monotonic()
             for ref, (it, t_sub) in list(pending.items()):
-                if now - t_sub > hard_limit_s(it) + RAY_START_GRACE_S:
+                # from submission: it may queue behind one item per slot, and wait for a worker
+                if now - t_sub > it.timeout_s + hard_limit_s(it) + RAY_START_GRACE_S:
                     ray.cancel(ref, force=True)
                     pending.pop(ref)
                     on_done(failed_record(it, f"timed out after {it.timeout_s:g} s (task cancelled)"), NO_COST, None)
