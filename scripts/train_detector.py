@@ -96,10 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.model.endswith(".pt") and not Path(args.model).is_file():
         raise SystemExit(f"error: --model {args.model} is not a local file (it would be downloaded); "
                          "use an architecture yaml such as yolov8n.yaml or a local .pt")
+    # Keep ultralytics off the network: no hub/update checks, no pip auto-installs, and no font
+    # download (it fetches Arial.ttf for plots while checking the dataset, even with plots off).
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_AUTOINSTALL", "False")
     try:
         from ultralytics import YOLO
+        import ultralytics.data.utils as yolo_data
     except ImportError:
         raise SystemExit("error: training needs the optional `train` extra (ultralytics + torch): pip install -e '.[train]'") from None
+    if hasattr(yolo_data, "check_font"):
+        yolo_data.check_font = lambda *args, **kwargs: None
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp)
