@@ -107,6 +107,7 @@ def test_parse_names(raw, expected):
 class _FakeInput:
     name = "images"
     shape = [1, 3, 64, 64]
+    type = "tensor(float)"
 
 
 class _Session:

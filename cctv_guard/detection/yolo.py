@@ -45,6 +45,7 @@ class YoloDetector:
                  iou_threshold: float = 0.45) -> None:
         self._session = session
         self._input = session.get_inputs()[0].name
+        self._dtype = np.float16 if "float16" in session.get_inputs()[0].type else np.float32  # half=True exports
         self.names = names
         self.input_size = input_size  # (width, height)
         self.name = model
@@ -77,9 +78,9 @@ class YoloDetector:
         img = as_bgr8(image_bgr)
         h, w = img.shape[:2]
         boxed, lb = letterbox(img, *self.input_size)
-        x = cv2.cvtColor(boxed, cv2.COLOR_BGR2RGB).transpose(2, 0, 1)[None].astype(np.float32) / 255.0
+        x = (cv2.cvtColor(boxed, cv2.COLOR_BGR2RGB).transpose(2, 0, 1)[None] / np.float32(255.0)).astype(self._dtype)
         out = run(self._session, {self._input: x})[0]
-        xyxy, scores, cls = self._decode(np.asarray(out), min_score)
+        xyxy, scores, cls = self._decode(np.asarray(out, dtype=np.float32), min_score)
         if len(scores) == 0:
             return Detections.empty(self.name)
         xyxy = lb.to_image(xyxy, w, h)
