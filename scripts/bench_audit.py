@@ -85,7 +85,7 @@ def make_clip(path: Path, minutes: float) -> Path:
     return path
 
 
-def make_fleet(root: Path, cameras: int, minutes: float) -> Path:
+def make_fleet(root: Path, cameras: int, minutes: float, html: bool = True) -> Path:
     clip = root / f"clip_{minutes:g}min.mp4"
     if not clip.exists():
         make_clip(clip, minutes)
@@ -109,7 +109,8 @@ def make_fleet(root: Path, cameras: int, minutes: float) -> Path:
         lines.append(f"  - {{id: {cid}, baseline: {base}, district: D{i % 5}, lat: {lat:.4f}, lon: {lon:.4f}}}")
     fleet = root / "fleet.yaml"
     fleet.write_text("recordings:\n  template: nvr/{camera}/{date:%Y%m%d}/*.mp4\n"
-                     f"window: {{date: {DAY}}}\nengine: {{timeout_s: 3600}}\ncameras:\n" + "\n".join(lines) + "\n")
+                     f"window: {{date: {DAY}}}\nengine: {{timeout_s: 3600}}\noutputs: {{html_reports: {str(html).lower()}}}\n"
+                     "cameras:\n" + "\n".join(lines) + "\n")
     return fleet
 
 
@@ -151,6 +152,7 @@ def main() -> None:
     ap.add_argument("--cameras", type=int, default=12)
     ap.add_argument("--minutes", type=float, default=2.0, help="length of each recording")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--no-html", action="store_true", help="audit without the per-recording HTML reports")
     ap.add_argument("--keep", type=Path, help="build the fleet here and keep it (reused when present)")
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args()
@@ -158,7 +160,7 @@ def main() -> None:
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench_audit_"))
     root.mkdir(parents=True, exist_ok=True)
     try:
-        fleet = make_fleet(root, args.cameras, args.minutes)
+        fleet = make_fleet(root, args.cameras, args.minutes, html=not args.no_html)
         footage_h = args.cameras * args.minutes / 60
         print(f"fleet: {args.cameras} cameras x {args.minutes:g} min = {footage_h:.2f} camera-hours; "
               f"{os.cpu_count()} CPUs; {load()}", flush=True)
