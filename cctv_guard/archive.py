@@ -42,7 +42,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cctv_guard import __version__
 from cctv_guard.errors import ArchiveError, ConfigError
-from cctv_guard.signing import SigningKey, atomic_writer, canonical_json, sha256_hex, verify_signature
+from cctv_guard.atomic import atomic_writer
+from cctv_guard.signing import SigningKey, canonical_json, sha256_hex, verify_signature
 
 SEAL_DIR = ".cctv-guard"
 SCAN_SCHEMA = "cctv-guard/archive-scan@1"

@@ -1,32 +1,58 @@
 """Atomic file writes: nothing half-written survives a crash or a kill -9.
 
 The data goes to a temporary file in the destination folder, is flushed and fsynced, and then
-renamed over the destination in one step (`os.replace`), so readers see the old file or the
-new one, never a mixture.
+renamed over the destination in one step (`os.replace`); the folder is fsynced too. Readers see
+the old file or the new one, never a mixture, and no temporary file is left behind on errors.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import IO, Iterator
+
+
+def fsync_dir(directory: str | os.PathLike) -> None:
+    """Make a rename inside `directory` durable (best effort: not every filesystem allows it)."""
+    with contextlib.suppress(OSError):
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike, mode: str = "w", *, perms: int | None = None) -> Iterator[IO]:
+    """Stream into `path` atomically: `with atomic_writer(p, "wb") as fh: fh.write(...)`.
+    Text mode writes UTF-8 with "\\n" line ends. `perms` sets the file's permissions (the
+    temporary file is created 0600, so secrets are never briefly readable by others)."""
+    p = Path(path)
+    parent = p.parent if str(p.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, mode, **({"encoding": "utf-8", "newline": "\n"} if "b" not in mode else {})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        if perms is not None:
+            os.chmod(tmp, perms)
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(parent)
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str, *, mode: int | None = None) -> Path:
-    """Write `data` (str is UTF-8 encoded) to `path` atomically; `mode` sets permissions
-    (the temporary file is created 0600, so secrets are never briefly world-readable)."""
-    p = Path(path)
+    """Write `data` (str is UTF-8 encoded) to `path` atomically; `mode` sets permissions."""
+    if not isinstance(data, (bytes, bytearray, memoryview, str)):
+        raise TypeError(f"write_atomic takes bytes or str, not {type(data).__name__}")
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    with atomic_writer(path, "wb", perms=mode) as fh:
+        fh.write(payload)
+    return Path(path)

@@ -663,7 +663,8 @@ def camera_export(
     """
     import json as _json
 
-    from cctv_guard.registry import cameras_to_csv, cameras_to_geojson, write_text_atomic
+    from cctv_guard.atomic import write_atomic
+    from cctv_guard.registry import cameras_to_csv, cameras_to_geojson
 
     with _cam_registry(ctx) as reg:
         cams = reg.list_cameras(overdue=overdue)
@@ -674,7 +675,7 @@ def camera_export(
         if out_file is None or str(out_file) == "-":
             sys.stdout.write(text)
         else:
-            write_text_atomic(out_file, text)
+            write_atomic(out_file, text)
             err.print(f"wrote {len(cams)} camera(s) to {_cam_esc(out_file)}", soft_wrap=True)
 
 
@@ -1299,7 +1300,7 @@ def watch_cmd(
     import threading
 
     from cctv_guard.home import resolve_home
-    from cctv_guard.watch import EdgeConfig, Watcher, edge_config_from_registry, load_edge_config
+    from cctv_guard.watch import Watcher, edge_config_from_registry, load_edge_config
 
     if log_level.lower() not in ("debug", "info", "warning", "error"):
         raise fail(f"--log-level must be debug, info, warning or error, not {log_level!r}")
@@ -1469,6 +1470,9 @@ def _guard_commands(typer_app: typer.Typer) -> None:
                 return fn(*args, **kwargs)
             except CctvGuardError as exc:
                 raise fail(str(exc), exc.exit_code) from None
+            except OSError as exc:  # a path the user gave cannot be read or written
+                where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+                raise fail(f"{exc.strerror or exc}{where}") from None
 
         return wrapper
 

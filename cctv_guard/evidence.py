@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import cv2
 import numpy as np
 
+from cctv_guard.atomic import write_atomic
 from cctv_guard.errors import SourceError
 
 Box = tuple[float, float, float, float]
@@ -86,19 +86,7 @@ def write_image(path: str | os.PathLike, image: np.ndarray, quality: int = 90) -
     ok, buf = cv2.imencode(suffix, image, params)
     if not ok:
         raise SourceError(f"cannot encode an image as {suffix} for {p}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.tobytes())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    write_atomic(p, buf.tobytes())
     return p
 
 

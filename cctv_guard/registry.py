@@ -40,7 +40,6 @@ import math
 import os
 import re
 import sqlite3
-import tempfile
 from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
@@ -49,6 +48,7 @@ from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from cctv_guard.atomic import write_atomic
 from cctv_guard.errors import BaselineError, ConfigError, RegistryError
 from cctv_guard.home import resolve_db_url, resolve_home
 from cctv_guard.redact import MASK, redact_text, redact_uri
@@ -1248,25 +1248,6 @@ def _sha256_file(path: Path) -> str:
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same folder and rename: never half-written."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        write_atomic(path, data)
     except OSError as exc:
         raise RegistryError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise RegistryError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write UTF-8 text atomically (for exports)."""
-    p = Path(path)
-    _atomic_write_bytes(p, text.encode("utf-8"))
-    return p

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -20,7 +19,7 @@ from typer.testing import CliRunner
 from cctv_guard.alerts import Spool, load_jsonl
 from cctv_guard.cli import app
 from cctv_guard.errors import ConfigError
-from cctv_guard.watch import CameraConf, CameraWorker, EdgeConfig, Watcher, load_edge_config
+from cctv_guard.watch import CameraWorker, EdgeConfig, Watcher, load_edge_config
 
 REPO = Path(__file__).resolve().parents[1]
 SERVER = REPO / "scripts" / "rtsp_server.py"
