@@ -173,3 +173,56 @@ def test_cli_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path, baseline_f
     assert comparable(out / "summary.json") == comparable(tmp_path / "ref" / "summary.json")
     for p in (tmp_path / "ref" / "checks").rglob("*.json"):
         assert json.loads((out / p.relative_to(tmp_path / "ref")).read_text()) == json.loads(p.read_text())
+
+
+def _still_video(image_path: Path, out: Path, seconds: float = 12.0, fps: int = 10) -> Path:
+    """A camera that looks at one place: the photo with a little sensor noise, H.264."""
+    import av
+    import cv2
+    import numpy as np
+
+    img = cv2.imread(str(image_path))
+    rng = np.random.default_rng(0)
+    with av.open(str(out), "w") as box:
+        stream = box.add_stream("libx264", rate=fps)
+        stream.height, stream.width = img.shape[0] // 2 * 2, img.shape[1] // 2 * 2
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"x264-params": f"keyint={2 * fps}:scenecut=0:bframes=0"}
+        for _ in range(int(seconds * fps)):
+            noisy = np.clip(img[: stream.height, : stream.width].astype(np.int16) + rng.integers(-3, 4, (stream.height, stream.width, 3)), 0, 255)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(noisy.astype(np.uint8), format="bgr24")):
+                box.mux(packet)
+        for packet in stream.encode():
+            box.mux(packet)
+    return out
+
+
+@pytest.mark.slow
+def test_privacy_scan_inside_the_audit_flags_a_bathroom_camera(tmp_path, shared_data):
+    """A camera aimed into a bathroom (a Places365 photo from ../shared/data, as footage): the
+    tamper check finds nothing, the privacy scan run by the audit finds Art. 9(3)."""
+    from cctv_guard.baseline import build_baseline, save_baseline
+    from cctv_guard.errors import ModelError
+    from cctv_guard.privacy import load_models
+
+    try:
+        load_models()
+    except ModelError as exc:
+        pytest.skip(f"privacy models not available: {exc}")
+    photo = shared_data / "dev" / "scenes" / "bathroom_shower" / "p365_val_00009270.jpg"
+    if not photo.exists():
+        pytest.skip(f"{photo} not present")
+    d = tmp_path / "nvr" / "BATH-1" / "20261127"
+    d.mkdir(parents=True)
+    clip = _still_video(photo, d / "0000.mp4")
+    base = save_baseline(build_baseline(str(clip), end=6.0), tmp_path / "bath.cgb")
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text("recordings: {template: 'nvr/{camera}/{date:%Y%m%d}/*.mp4'}\nwindow: {date: 2026-11-27}\n"
+                     f"checks: {{privacy: true}}\nengine: {{workers: 1}}\ncameras: [{{id: BATH-1, baseline: {base}}}]\n")
+    r = runner.invoke(app, ["audit", str(fleet), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 1, r.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["checks"] == {"tamper": True, "privacy": True}
+    assert summary["by_article"]["9(3)"]["cameras"] == 1 and summary["cameras"][0]["verdict"] == "violation"
+    (doc,) = [json.loads(p.read_text()) for p in (tmp_path / "out" / "checks").rglob("*.json")]
+    assert doc["events"] == [] and {f["article"] for f in doc["findings"]} == {"9(3)"}
