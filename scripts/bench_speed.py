@@ -136,12 +136,11 @@ def measure(mode: str, path: Path, baseline_path: Path) -> dict:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             for packet in container.demux(stream):
-                if mode == "decode_keyframes" and not packet.is_keyframe:
+                # the demuxer's final empty packet flushes the frames the decoder still holds
+                if mode == "decode_keyframes" and packet.size and not packet.is_keyframe:
                     continue
                 for _ in packet.decode():
                     n += 1
-            for _ in stream.decode(None):  # flush the frames the decoder still holds
-                n += 1
     elif mode == "frames_keyframes":
         from cctv_guard.check import FETCH_WIDTH
         from cctv_guard.sources import open_source
