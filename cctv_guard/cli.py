@@ -944,6 +944,7 @@ def archive_scan_cmd(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge as of this date/time (default: end of the newest footage)."),
     no_probe: bool = typer.Option(False, "--no-probe", help="Use file names only; do not read container durations."),
     json_out: Optional[str] = typer.Option(None, "--json", help="Write cctv-guard/archive-scan@1 JSON to FILE, or - for stdout."),
+    html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Write a self-contained HTML report."),
 ) -> None:
     """Per camera: how far back footage is kept, missing days, recording gaps, short files.
 
@@ -973,6 +974,10 @@ def archive_scan_cmd(
         )
     if json_out:
         _emit_json(archive.scan_to_json(report), json_out)
+    if html_out:
+        from cctv_guard import reports
+
+        reports.write_html(html_out, archive.scan_to_json(report))
     table = Table("camera", "files", "size", "oldest", "kept days", "missing days", "gaps", "short files",
                   title=f"Archive {escape(report.root)} as of {report.as_of:%Y-%m-%d %H:%M}")
     for c in report.cameras:
@@ -1067,6 +1072,7 @@ def archive_verify_cmd(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge retention as of this time (default: now)."),
     retention_days: int = typer.Option(30, "--retention-days", help="Storage period of ordinary footage (Art. 16(8))."),
     json_out: Optional[str] = typer.Option(None, "--json", help="Write cctv-guard/archive-verify@1 JSON to FILE, or - for stdout."),
+    html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Write a self-contained HTML report."),
 ) -> None:
     """Check the seal's signature and chain, then list altered, deleted and added files.
 
@@ -1095,6 +1101,10 @@ def archive_verify_cmd(
                                         index=resolve_home(home) / archive.SEAL_INDEX)
     if json_out:
         _emit_json(archive.verify_to_json(report), json_out)
+    if html_out:
+        from cctv_guard import reports
+
+        reports.write_html(html_out, archive.verify_to_json(report))
     s = report.seal
     status = "[green]intact[/]" if s.broken is None else f"[bold red]BROKEN[/] ({escape(s.broken)})"
     signer = {True: "trusted key", False: "[red]unknown key[/]", None: "no trusted key to compare (use --public-key)"}[s.signer_trusted]

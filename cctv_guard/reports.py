@@ -47,6 +47,8 @@ from cctv_guard.redact import redact_json, redact_uri
 
 CHECK_SCHEMA = "cctv-guard/check@1"
 SCAN_SCHEMA = "cctv-guard/scan@1"
+ARCHIVE_SCAN_SCHEMA = "cctv-guard/archive-scan@1"  # archive.SCAN_SCHEMA
+ARCHIVE_VERIFY_SCHEMA = "cctv-guard/archive-verify@1"  # archive.VERIFY_SCHEMA
 MAX_IMAGE_SIDE = 800
 MIN_IMAGE_SIDE = 240
 JPEG_QUALITY = 70
@@ -144,14 +146,25 @@ class _Scan(_Loose):
     items: list[_Item]
 
 
+class _ArchiveFinding(_Loose):
+    kind: str
+    article: str
+    message: str = ""
+
+
+class _Archive(_Loose):
+    verdict: str
+    findings: list[_ArchiveFinding] = []
+
+
 def _validate(report: Mapping[str, Any]) -> str:
-    """Check the shape of a check@1 / scan@1 dict; returns its schema. One-line ConfigError."""
+    """Check the shape of a check@1 / scan@1 / archive dict; returns its schema. One-line ConfigError."""
     if not isinstance(report, Mapping):
         raise ConfigError(f"report: expected a JSON object, found {type(report).__name__}")
     schema = report.get("schema")
-    model = {CHECK_SCHEMA: _Check, SCAN_SCHEMA: _Scan}.get(schema)  # type: ignore[arg-type]
+    model = {CHECK_SCHEMA: _Check, SCAN_SCHEMA: _Scan, ARCHIVE_SCAN_SCHEMA: _Archive, ARCHIVE_VERIFY_SCHEMA: _Archive}.get(schema)  # type: ignore[arg-type]
     if model is None:
-        raise ConfigError(f"report: schema: expected {CHECK_SCHEMA!r} or {SCAN_SCHEMA!r}, found {schema!r}")
+        raise ConfigError(f"report: schema: expected {CHECK_SCHEMA!r}, {SCAN_SCHEMA!r} or an archive report, found {schema!r}")
     try:
         model.model_validate(dict(report))
     except ValidationError as exc:
@@ -549,6 +562,12 @@ _LABELS = {
     "cites": ("违反", "Breaches"),
     "zone": ("区域", "Zone"),
     "cues": ("线索", "Cues"),
+    "archive_scan_title": ("录像存储期限与连续性检查报告", "Footage retention report (Art. 16(7), 16(8))"),
+    "archive_verify_title": ("录像完整性核验报告", "Footage integrity report (Art. 17)"),
+    "archive_findings": ("存储问题", "Archive findings"),
+    "archive_cameras": ("各摄像设备的录像", "Footage kept per camera"),
+    "archive_changes": ("封存后的变化", "Changes since the seal"),
+    "archive_seal": ("封存", "Seal"),
 }
 _VERDICTS = {
     "compliant": ("合规", "compliant", "ok"),
@@ -888,6 +907,47 @@ def _finding_cards(h: _Html, findings: Sequence[Mapping[str, Any]], uris: Mappin
     return "".join(cards)
 
 
+def _archive_sections(h: _Html, doc: Mapping[str, Any]) -> list[str]:
+    """Retention scan or seal verification: verdict, findings, then per-camera spans or the
+    list of changed files (both capped, the JSON holds everything)."""
+    findings = doc.get("findings") or []
+    out = [f'<section id="verdict"><h2>{h.t("verdict")}</h2>{h.verdict(str(doc.get("verdict")))}'
+           f'<p>{h.t("source")}: <code>{h.e(doc.get("root"))}</code></p></section>']
+    rows = "".join(
+        f'<tr><td><a class="tag" href="#art-{h.e(_safe_ref(f.get("article")))}" style="color:#fff">Art. {h.e(f.get("article"))}</a></td>'
+        f'<td>{h.e(f.get("kind"))}</td><td>{h.e(f.get("camera") or "")}</td><td>{h.e(f.get("message"))}</td></tr>'
+        for f in findings[:500]
+    )
+    out.append(f'<section id="findings"><h2>{h.t("archive_findings")}</h2>'
+               + (f"<table>{rows}</table>" if rows else h.t("none"))
+               + (f"<p>… {len(findings) - 500} more in the JSON report</p>" if len(findings) > 500 else "") + "</section>")
+    if doc.get("schema") == ARCHIVE_SCAN_SCHEMA:
+        cams = doc.get("cameras") or []
+        head = "".join(f"<th>{h.e(c)}</th>" for c in ("camera", "files", "first", "last", "days kept", "missing days", "gaps", "short files"))
+        body = "".join(
+            f"<tr><td>{h.e(c.get('camera'))}</td><td>{h.e(c.get('files'))}</td><td>{h.e(c.get('first'))}</td>"
+            f"<td>{h.e(c.get('last_end'))}</td><td>{h.e(_fmt(c.get('kept_days')))}</td><td>{len(c.get('missing_days') or [])}</td>"
+            f"<td>{len(c.get('gaps') or [])}</td><td>{len(c.get('short_files') or [])}</td></tr>"
+            for c in cams[:2000]
+        )
+        out.append(f'<section id="cameras"><h2>{h.t("archive_cameras")}</h2><table><tr>{head}</tr>{body}</table></section>')
+    else:
+        seal = [("seal", doc.get("seal")), ("sealed at", doc.get("sealed_at")), ("seal intact", doc.get("seal_intact")),
+                ("signer trusted", doc.get("signer_trusted")), ("sealed files", doc.get("sealed_files")),
+                ("unchanged", doc.get("unchanged"))]
+        out.append(f'<section id="seal"><h2>{h.t("archive_seal")}</h2>{h.table(seal)}</section>')
+        changes = doc.get("changes") or []
+        head = "".join(f"<th>{h.e(c)}</th>" for c in ("file", "change", "size", "sealed mtime", "within retention", "detail"))
+        body = "".join(
+            f"<tr><td>{h.e(c.get('path'))}</td><td>{h.e(c.get('kind'))}</td><td>{h.e(c.get('size'))}</td>"
+            f"<td>{h.e(c.get('sealed_mtime'))}</td><td>{h.e(c.get('within_retention'))}</td><td>{h.e(c.get('detail'))}</td></tr>"
+            for c in changes[:2000]
+        )
+        out.append(f'<section id="changes"><h2>{h.t("archive_changes")}</h2>'
+                   + (f"<table><tr>{head}</tr>{body}</table>" if changes else h.t("none")) + "</section>")
+    return out
+
+
 def render_html(report: Mapping[str, Any], *, images: ReportImages | None = None, lang: Lang = "both",
                 camera: Any = None, budget: int = SIZE_BUDGET) -> str:
     """The self-contained HTML report of a check@1 or scan@1 dict (enriched here unless it has
@@ -895,11 +955,14 @@ def render_html(report: Mapping[str, Any], *, images: ReportImages | None = None
     h = _Html(lang)
     doc = enrich(report, camera)  # idempotent: an enriched report keeps its camera section
     is_scan = doc.get("schema") == SCAN_SCHEMA
-    pics = _prepare_pictures(doc, images)
+    is_archive = doc.get("schema") in (ARCHIVE_SCAN_SCHEMA, ARCHIVE_VERIFY_SCHEMA)
+    pics = _prepare_pictures(doc, images) if not is_archive else _prepare_pictures({"events": [], "findings": []}, None)
     uris = pics.encode(max(budget - 400_000, budget // 2))
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     reg = articles.regulation()
-    title = h.t("scan_title" if is_scan else "title")
+    title_key = {SCAN_SCHEMA: "scan_title", ARCHIVE_SCAN_SCHEMA: "archive_scan_title",
+                 ARCHIVE_VERIFY_SCHEMA: "archive_verify_title"}.get(str(doc.get("schema")), "title")
+    title = h.t(title_key)
     head = (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">"
@@ -910,7 +973,9 @@ def render_html(report: Mapping[str, Any], *, images: ReportImages | None = None
         f"<p>{h.t('generated')}: {h.e(generated)} · cctv-guard {h.e(doc.get('tool_version') or __version__)}</p></header><main>"
     )
     parts = [head]
-    if is_scan:
+    if is_archive:
+        parts.extend(_archive_sections(h, doc))
+    elif is_scan:
         items = doc.get("items") or []
         counts: dict[str, int] = {}
         for it in items:

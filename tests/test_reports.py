@@ -582,3 +582,36 @@ def test_html_never_contains_report_text_unescaped(text):
     if any(c in text for c in "<>&\"'"):
         assert marked not in doc
     assert "<script" not in doc.lower()
+
+
+# --- archive reports (issue 7) ------------------------------------------------------------------
+
+
+def test_archive_scan_and_verify_reports_render_with_articles(tmp_path):
+    from typer.testing import CliRunner
+
+    from cctv_guard.cli import app
+
+    root = tmp_path / "nvr"
+    for day in ("20261101", "20261102", "20261105"):
+        (root / "CAM<1>" / day).mkdir(parents=True)
+        (root / "CAM<1>" / day / "0000.mp4").write_bytes(b"not really a video")
+    runner = CliRunner()
+    html_scan = tmp_path / "scan.html"
+    r = runner.invoke(app, ["archive", "scan", str(root), "-p", "{camera}/{date:%Y%m%d}/*.mp4", "--as-of", "2026-11-28",
+                            "--no-probe", "--html", str(html_scan)])
+    assert r.exit_code == 1, r.output
+    page = html_scan.read_text(encoding="utf-8")
+    assert "Footage retention report" in page and "录像存储期限" in page
+    assert 'id="art-16-8"' in page or "16(8)" in page
+    assert "CAM&lt;1&gt;" in page and "CAM<1>" not in page  # escaped
+    assert "recording_gap" in page
+
+    home = tmp_path / "home"
+    assert runner.invoke(app, ["archive", "seal", str(root), "--home", str(home), "--settle", "0"]).exit_code == 0
+    (root / "CAM<1>" / "20261102" / "0000.mp4").write_bytes(b"altered")
+    html_verify = tmp_path / "verify.html"
+    r = runner.invoke(app, ["archive", "verify", str(root), "--home", str(home), "--html", str(html_verify)])
+    assert r.exit_code == 1, r.output
+    page = html_verify.read_text(encoding="utf-8")
+    assert "Footage integrity report" in page and "altered" in page and "0000.mp4" in page
