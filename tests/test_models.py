@@ -77,6 +77,8 @@ def test_ssd_finds_bus_and_people_on_bus_jpg(models):
     bus = d.with_labels({"bus"})
     assert bus.areas.max() > 0.3 * w * h  # the bus fills much of the frame
     assert list(d.scores) == sorted(d.scores, reverse=True)
+    everything = models.ssd.detect(img, min_score=0.0)  # bounded: best 100 after NMS over 2000 candidates
+    assert len(everything) == 100 and everything.scores[:len(d)].tolist() == d.scores.tolist()
 
 
 @pytest.mark.parametrize(

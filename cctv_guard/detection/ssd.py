@@ -21,6 +21,7 @@ from cctv_guard.detection.onnx import read_labels, run, session_for
 NAME = "ssd_mobilenet_v2_coco"
 IOU_THRESHOLD = 0.6  # the model's own post-processing setting
 MAX_DETECTIONS = 100
+MAX_CANDIDATES = 2000  # of 1917 anchors × 90 classes, before NMS
 
 
 class SsdDetector:
@@ -53,6 +54,9 @@ class SsdDetector:
         if len(anchor) == 0:
             return Detections.empty(NAME)
         conf = scores[0][anchor, cls]
+        if len(conf) > MAX_CANDIDATES:  # a very low min_score: NMS only over the best candidates
+            top = np.argpartition(-conf, MAX_CANDIDATES)[:MAX_CANDIDATES]
+            anchor, cls, conf = anchor[top], cls[top], conf[top]
         yx = np.clip(boxes[0][anchor], 0.0, 1.0)
         xyxy = np.stack([yx[:, 1] * w, yx[:, 0] * h, yx[:, 3] * w, yx[:, 2] * h], axis=1)
         keep = (xyxy[:, 2] > xyxy[:, 0]) & (xyxy[:, 3] > xyxy[:, 1])
