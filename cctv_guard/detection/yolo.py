@@ -23,6 +23,9 @@ from cctv_guard.detection.onnx import open_session, run
 from cctv_guard.errors import ModelError
 
 
+MAX_CANDIDATES = 5000  # boxes going into NMS
+
+
 def parse_names(raw: str | None) -> dict[int, str]:
     """Class names from ultralytics metadata: a dict literal {0: 'a', ...} or a list literal."""
     if not raw:
@@ -101,7 +104,9 @@ class YoloDetector:
         pred = pred.T  # [N, 4 + nc]
         cls = pred[:, 4:].argmax(axis=1)
         scores = pred[np.arange(len(pred)), 4 + cls]
-        keep = scores >= min_score
+        keep = np.flatnonzero(scores >= min_score)
+        if len(keep) > MAX_CANDIDATES:  # a very low min_score: NMS only over the best candidates
+            keep = keep[np.argpartition(-scores[keep], MAX_CANDIDATES)[:MAX_CANDIDATES]]
         pred, cls, scores = pred[keep], cls[keep], scores[keep]
         cx, cy, bw, bh = pred[:, 0], pred[:, 1], pred[:, 2], pred[:, 3]
         xyxy = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1).astype(np.float32)
