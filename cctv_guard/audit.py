@@ -504,8 +504,19 @@ def import_ray():
     return ray
 
 
+def locality_resources(source: str | None, locality: Mapping[str, str]) -> dict[str, float]:
+    """The Ray resources pinning an item to the node(s) holding its recording: the longest
+    matching path prefix of `locality` names a custom resource; a sliver of it is requested, so
+    any number of tasks fit on that node (its CPUs are the real limit)."""
+    if not source or not locality:
+        return {}
+    best = max((p for p in locality if source.startswith(p)), key=len, default=None)
+    return {locality[best]: 0.001} if best is not None else {}
+
+
 def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: str | None = None,
-            workers: int | None = None, max_in_flight: int | None = None) -> None:
+            workers: int | None = None, max_in_flight: int | None = None,
+            locality: Mapping[str, str] | None = None) -> None:
     """The same `run_item` shipped to a Ray cluster (or a local Ray started here). Recordings and
     baseline files must be at the same paths on every node (a shared mount). A task that runs
     past `hard_limit_s` (+ RAY_START_GRACE_S) is cancelled (its worker killed) and fails."""
@@ -532,7 +543,9 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
         while remaining or pending:
             while remaining and len(pending) < max_in_flight:
                 it = remaining.popleft()
-                pending[task.remote(work_ref, it)] = (it, time.monotonic())
+                resources = locality_resources(it.source, locality or {})
+                ref = (task.options(resources=resources) if resources else task).remote(work_ref, it)
+                pending[ref] = (it, time.monotonic())
             ready, _ = ray.wait(list(pending), num_returns=1, timeout=5.0)
             for ref in ready:
                 it, _t = pending.pop(ref)
@@ -1027,7 +1040,7 @@ def execute(run: AuditRun, *, engine: str | None = None, workers: int | None = N
     if todo:
         if engine == "ray":
             run_ray(todo, work, on_done, address=address or cfg.engine.address, workers=workers,
-                    max_in_flight=cfg.engine.max_in_flight)
+                    max_in_flight=cfg.engine.max_in_flight, locality=cfg.engine.locality)
         else:
             run_local(todo, work, on_done, workers=workers, max_in_flight=cfg.engine.max_in_flight)
     wall = time.monotonic() - t0

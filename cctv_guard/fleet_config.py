@@ -186,6 +186,9 @@ class EngineConfig(_Strict):
     address: Optional[str] = None  # Ray cluster address; default: `auto` when RAY_ADDRESS is set, else a local Ray
     timeout_s: float = Field(default=1800.0, gt=0)  # per recording
     max_in_flight: Optional[int] = Field(default=None, gt=0)  # default: 2 x workers
+    # Ray data locality: recordings under a path prefix run only on nodes that advertise the
+    # custom resource (`ray start --resources '{"nvr-07": 1}'` on the NVR's own node)
+    locality: dict[str, str] = Field(default_factory=dict)  # path prefix -> Ray resource name
 
 
 class FleetConfig(_Strict):

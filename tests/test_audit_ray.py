@@ -12,7 +12,7 @@ import pytest
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow  # starting Ray takes ~10 s
 
-from cctv_guard.audit import open_run, resume_audit, start_audit  # noqa: E402
+from cctv_guard.audit import locality_resources, open_run, resume_audit, start_audit  # noqa: E402
 from test_audit import CAMERAS, comparable, fake_check, make_fleet  # noqa: E402
 
 TESTS = str(Path(__file__).parent)
@@ -22,7 +22,7 @@ TESTS = str(Path(__file__).parent)
 def local_ray():
     """A real Ray on this machine; workers find the test module's fake check via PYTHONPATH."""
     path = os.pathsep.join(p for p in (TESTS, os.environ.get("PYTHONPATH")) if p)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+    ray.init(num_cpus=2, resources={"nvr-test": 1}, include_dashboard=False, log_to_driver=False,
              runtime_env={"env_vars": {"PYTHONPATH": path}})
     yield ray
     ray.shutdown()
@@ -60,3 +60,14 @@ def test_ray_times_out_an_item_and_resumes_a_local_run(tmp_path, monkeypatch, lo
     assert again.ran == 3
     assert comparable(again.summary) == comparable(local.summary)
     assert {f["camera_id"]: f["reason"] for f in again.summary["failures"]} == {"CAM-001": "timed out after 1 s"}
+
+
+def test_locality_pins_recordings_to_the_node_that_holds_them(tmp_path, monkeypatch, local_ray):
+    assert locality_resources("/nvr/a/CAM-1/x.mp4", {"/nvr/": "nas", "/nvr/a/": "nvr-a"}) == {"nvr-a": 0.001}
+    assert locality_resources("/other/x.mp4", {"/nvr/": "nas"}) == {}
+    monkeypatch.setenv("CCTV_GUARD_HOME", str(tmp_path / "home"))
+    fleet = make_fleet(tmp_path, {"CAM-001": CAMERAS["CAM-001"], "CAM-002": CAMERAS["CAM-002"]},
+                       extra="")
+    fleet.write_text(fleet.read_text().replace("engine:\n", f"engine:\n  locality: {{'{tmp_path / 'nvr'}/': nvr-test}}\n"))
+    outcome = start_audit(fleet, tmp_path / "out", work=fake_check, engine="ray")
+    assert outcome.summary["totals"]["items_done"] == 3 and outcome.failed == 0  # ran on the node with nvr-test
