@@ -492,6 +492,9 @@ def run_local(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, workers
             else:
                 lost, _broken = _drain(pool, started, remaining, work, on_done, max_in_flight)
                 suspects.extend(lost)
+        except BaseException:  # Ctrl-C, SIGTERM as SystemExit...: do not wait for items in flight
+            _kill_workers(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 

@@ -1454,9 +1454,22 @@ def audit_cmd(
     err.print(f"audit of {len(run.plan.cameras)} cameras, {len(run.plan.items)} recordings "
               f"({', '.join(run.plan.days) if len(run.plan.days) <= 3 else run.plan.days[0] + ' … ' + run.plan.days[-1]}) "
               f"-> {escape(str(run.dir))}", soft_wrap=True)
-    with _AuditProgressView() as view:
-        outcome = _audit.execute(run, engine=engine, workers=workers, address=address, progress=view,
-                                 retry_failed=retry_failed)
+    import signal
+
+    def _terminate(signum, frame):  # systemctl stop / kill: stop like Ctrl-C (workers killed, results kept)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with _AuditProgressView() as view:
+            outcome = _audit.execute(run, engine=engine, workers=workers, address=address, progress=view,
+                                     retry_failed=retry_failed)
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {len(run.done_ids())} of {len(run.plan.items)} recordings are done and kept; "
+                  f"finish with: cctv-guard audit --resume {escape(str(run.dir))}", soft_wrap=True)
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     s = outcome.summary
     counts = ", ".join(f"{n} {v}" for v, n in s["by_verdict"].items()) or "no cameras"
     err.print(f"cameras: {counts}; recordings: {s['totals']['items_done']} checked, {s['totals']['items_failed']} failed; "

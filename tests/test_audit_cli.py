@@ -226,3 +226,27 @@ def test_privacy_scan_inside_the_audit_flags_a_bathroom_camera(tmp_path, shared_
     assert summary["by_article"]["9(3)"]["cameras"] == 1 and summary["cameras"][0]["verdict"] == "violation"
     (doc,) = [json.loads(p.read_text()) for p in (tmp_path / "out" / "checks").rglob("*.json")]
     assert doc["events"] == [] and {f["article"] for f in doc["findings"]} == {"9(3)"}
+
+
+@pytest.mark.slow
+def test_sigterm_stops_promptly_keeps_results_and_says_how_to_resume(tmp_path, baseline_file):
+    fleet = sample_fleet(tmp_path, baseline_file, {f"CAM-{i}": "vtest_normal.mp4" for i in range(8)})
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "cctv_guard", "audit", str(fleet), "--out", str(out)], env=ENV_KEEP,
+                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if (out / "items").is_dir() and list((out / "items").glob("*.json")):
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "finished before the signal"
+    proc.send_signal(signal.SIGTERM)  # the coordinator only, as `kill PID` or systemd would
+    t0 = time.monotonic()
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and time.monotonic() - t0 < 15
+    done = len(list((out / "items").glob("*.json")))
+    assert f"interrupted: {done} of 8 recordings are done and kept; finish with: cctv-guard audit --resume" in output
+    r = subprocess.run([sys.executable, "-m", "cctv_guard", "audit", "--resume", str(out)], capture_output=True,
+                       text=True, timeout=300, env=ENV_KEEP)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "summary.json").read_text())["by_verdict"] == {"compliant": 8}
