@@ -52,6 +52,7 @@ DEGRADED_TEXTURE = 0.6
 UNMATCHED_SHARPNESS = 0.7
 UNMATCHED_LIKENESS = 0.3
 UNMATCHED_TEXTURE_P90 = 1.0  # a real new view has places at least as textured as the baseline's
+UNMATCHED_TEXTURE = 0.15  # ...and is not flat overall (a cloth or hand over the lens is)
 
 Progress = Callable[[float, float | None], None]
 PrivacyFn = Callable[[list], list]
@@ -157,6 +158,7 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
             h.sharpness_ratio >= UNMATCHED_SHARPNESS
             and h.likeness < UNMATCHED_LIKENESS
             and h.texture_p90 >= UNMATCHED_TEXTURE_P90
+            and h.texture_ratio >= UNMATCHED_TEXTURE
         )
         obs["moved"] = (
             Observation(

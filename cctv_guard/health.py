@@ -25,6 +25,10 @@ import numpy as np
 COVER_TEX_RATIO = 0.45
 # ...and it no longer resembles the baseline (normalised cross-correlation)
 COVER_NCC = 0.35
+# a lost cell that changed more than this since the previous frame (grey levels) and is still
+# sharp is something passing by, not a cover
+COVER_STATIC_DIFF = 4.0
+COVER_BLUR_RATIO = 0.7
 # baseline cells with less texture than this cannot show a cover (sky, blank walls)
 MIN_TEXTURE = 0.02
 # blackout: nearly all of the picture is black (an on-screen clock or logo may remain)
@@ -110,6 +114,12 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
     tex_floor = np.maximum(COVER_TEX_RATIO * profile.tex_mean, profile.tex_mean - 4.0 * profile.tex_std)
     tex_floor = np.minimum(tex_floor, 0.8 * profile.tex_mean)
     lost = (st.tex < tex_floor) & (ncc < COVER_NCC) & textured
+    if prev_gray is not None and prev_gray.shape == gray.shape:
+        # a cover stays put, or (held close to the lens) is blurred while it moves; the flat
+        # side of a passing lorry moves with sharp edges: its cells change a lot between frames
+        moving = _cell_means(cv2.absdiff(gray, prev_gray).astype(np.float32), grid) > COVER_STATIC_DIFF
+        sharp_cells = st.sharp >= COVER_BLUR_RATIO * profile.sharp_mean
+        lost &= ~(moving & sharp_cells)
     cover_fraction = float(lost.sum() / textured.sum())
     bbox = None
     if lost.any():
@@ -137,7 +147,7 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
         sharpness_ratio=float(np.median(sharp_ratio[textured])),
         texture_ratio=float(np.median(tex_ratio[textured])),
         likeness=float(np.median(ncc[textured])),
-        texture_p90=float(np.quantile(tex_ratio, 0.9)),
+        texture_p90=float(np.quantile(tex_ratio[textured], 0.9)),
         frame_diff=diff,
         frozen=frozen,
     )
