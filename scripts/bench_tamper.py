@@ -57,6 +57,7 @@ from tamper_cases import (  # noqa: E402
     frame_rng,
     ir_night,
     light,
+    live_noise,
     median_background,
     osd_clock,
     passing_vehicle,
@@ -107,14 +108,14 @@ def load_sources(vtest: Path, *, with_vas: bool) -> list[Source]:
         # the three vas clips show the same parking lot: they share the catalogue between them
         found = [(n, f) for n, f in vas_onsets().items() if (TAMPER_CLIPS / f"{n}.mp4").is_file()]
         for k, (name, onset_frame) in enumerate(found):
-            vb = FrameBank(TAMPER_CLIPS / f"{name}.mp4", limit_s=max(0.5, (onset_frame - 3) / 29.97), quality=92)
+            vb = FrameBank(TAMPER_CLIPS / f"{name}.mp4", width=960, limit_s=max(0.5, (onset_frame - 3) / 29.97), quality=92)
             out.append(Source(name, vb, ViewGeometry(vb.size, (640, 360), 0.7), 15.0, osd=False, people=False,
                               offsets=(0.0,), share=(k, len(found)), sensor_noise=VAS_SENSOR_NOISE))
     return out
 
 
-def live_noise(img: np.ndarray, t: float, sigma: float) -> np.ndarray:
-    return add_noise(img, sigma, frame_rng(99, t))
+def camera_noise(img: np.ndarray, t: float, sigma: float) -> np.ndarray:
+    return live_noise(img, sigma, frame_rng(99, t))
 
 
 def vas_onsets() -> dict[str, int]:
@@ -228,7 +229,7 @@ def catalogue(src: Source) -> list[Scenario]:
         cases.append(base("crowd_5x", "normal", source_effects=(
             lambda im, t: add_crowd(im, [src.bank.at(t + d) for d in others], src.background) if t >= n else im,)))
     if src.sensor_noise:
-        cases = [replace(c, effects=c.effects + (partial(live_noise, sigma=src.sensor_noise),)) for c in cases]
+        cases = [replace(c, effects=c.effects + (partial(camera_noise, sigma=src.sensor_noise),)) for c in cases]
     if src.osd:
         cases = [replace(c, effects=c.effects + (osd_clock,)) for c in cases]
     return [with_truth(c, src.geometry) for c in cases]
@@ -484,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     baseline_s = {}
     for src in SOURCES:
         ref = Scenario("baseline", "normal", duration_s=BASELINE_S,
-                       effects=((osd_clock,) if src.osd else ()) + ((partial(live_noise, sigma=src.sensor_noise),) if src.sensor_noise else ()))
+                       effects=((osd_clock,) if src.osd else ()) + ((partial(camera_noise, sigma=src.sensor_noise),) if src.sensor_noise else ()))
         path = write_mp4(Path(workdir) / f"{src.name}__baseline.mp4", render_scenario(ref, src.geometry, src.bank.at, src.fps), src.fps)
         t0 = time.perf_counter()
         BASELINES[src.name] = build_baseline(path)
