@@ -174,7 +174,7 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
         if unmatched:
             obs["covered"] = obs["defocused"] = None
     else:
-        mot = drift.motion(reg.H, baseline.analysis_size, baseline.frame_size, baseline.must_see)
+        mot = _identity_motion(baseline) if reg.method == "quick" else drift.motion(reg.H, baseline.analysis_size, baseline.frame_size, baseline.must_see)
         dz = abs(mot.scale - 1.0)
         common = {
             "shift_px": [round(mot.shift_px[0], 1), round(mot.shift_px[1], 1)],
@@ -208,6 +208,20 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
         and reg.H is not None
     )
     return FrameAnalysis(t, prof.name, h, reg, mot, obs, degraded), gray
+
+
+_IDENTITY: dict[int, tuple[Baseline, drift.Motion]] = {}
+
+
+def _identity_motion(baseline: Baseline) -> drift.Motion:
+    """drift.motion of the identity (an unmoved frame), computed once per baseline."""
+    hit = _IDENTITY.get(id(baseline))
+    if hit is None or hit[0] is not baseline:
+        if len(_IDENTITY) > 32:
+            _IDENTITY.clear()
+        hit = (baseline, drift.motion(np.eye(3), baseline.analysis_size, baseline.frame_size, baseline.must_see))
+        _IDENTITY[id(baseline)] = hit
+    return hit[1]
 
 
 def _footage_homography(H: np.ndarray, baseline: Baseline) -> list[list[float]]:

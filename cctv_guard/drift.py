@@ -118,15 +118,34 @@ def quick_identity(gray: np.ndarray, base_median: np.ndarray, floor: float | Non
     has not moved; skip feature matching. None means: register properly."""
     if floor is None:
         return None
-    a, b = _edges(base_median), _edges(gray)
+    a, b = _base_edges(base_median), _edges(gray)
     ncc = _ncc(a, b)
     if ncc < max(QUICK_MIN_NCC, floor - QUICK_MARGIN):
         return None
-    win = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
-    (dx, dy), _ = cv2.phaseCorrelate(a, b, win)
+    (dx, dy), _ = cv2.phaseCorrelate(a.copy(), b, _hanning(a.shape))  # it may write into its inputs
     if math.hypot(dx, dy) > QUICK_MAX_SHIFT:
         return None
     return Registration(np.eye(3), "quick", 0, ncc)
+
+
+_EDGE_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _base_edges(median: np.ndarray) -> np.ndarray:
+    """`_edges` of a baseline median, computed once per median array."""
+    hit = _EDGE_CACHE.get(id(median))
+    if hit is not None and hit[0] is median:
+        return hit[1]
+    if len(_EDGE_CACHE) > 32:
+        _EDGE_CACHE.clear()
+    e = _edges(median)
+    _EDGE_CACHE[id(median)] = (median, e)
+    return e
+
+
+def _hanning(shape: tuple[int, int]) -> np.ndarray:
+    # not cached: cv2.phaseCorrelate may write into the window it is given
+    return cv2.createHanningWindow((shape[1], shape[0]), cv2.CV_32F)
 
 
 def _edges(gray: np.ndarray) -> np.ndarray:
@@ -138,9 +157,8 @@ def _edges(gray: np.ndarray) -> np.ndarray:
 
 def _phase(gray: np.ndarray, base_median: np.ndarray) -> Registration:
     """Translation-only fallback for low-texture scenes."""
-    a, b = _edges(base_median), _edges(gray)
-    win = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
-    (dx, dy), response = cv2.phaseCorrelate(a, b, win)
+    a, b = _base_edges(base_median), _edges(gray)
+    (dx, dy), response = cv2.phaseCorrelate(a.copy(), b, _hanning(a.shape))  # it may write into its inputs
     if response < PHASE_MIN_RESPONSE:
         return Registration(None, "none", 0, float(response))
     k = gray.shape[1] / a.shape[1]

@@ -48,8 +48,14 @@ class CellStats:
 
 
 def _cell_means(a: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Mean of each grid cell (the last few rows/columns that do not fill a cell are left out)."""
     rows, cols = grid
-    return cv2.resize(a, (cols, rows), interpolation=cv2.INTER_AREA).astype(np.float32)
+    h, w = a.shape[:2]
+    ch, cw = h // rows, w // cols
+    if ch == 0 or cw == 0:
+        return cv2.resize(a.astype(np.float32), (cols, rows), interpolation=cv2.INTER_AREA)
+    blocks = a[: ch * rows, : cw * cols].reshape(rows, ch, cols, cw)
+    return blocks.mean(axis=(1, 3), dtype=np.float32)
 
 
 def cell_stats(gray: np.ndarray, grid: tuple[int, int]) -> CellStats:
