@@ -370,7 +370,9 @@ def from_bytes(data: bytes, name: str = "baseline") -> Baseline:
                 if key not in files:
                     raise BaselineError(f"{name} is corrupt: profile {pname!r} lacks {k}")
                 arrs[k] = npz[key]
-            profiles[pname] = Profile(name=pname, **arrs, **{k: scalars[k] for k in _PROFILE_SCALARS})
+            optional = {"edge_ncc": None}  # added within version 1: older files lack it
+            values = {k: scalars[k] if k in scalars or k not in optional else optional[k] for k in _PROFILE_SCALARS}
+            profiles[pname] = Profile(name=pname, **arrs, **values)
         aw, ah = (int(v) for v in header["analysis_size"])
         for p in profiles.values():
             if p.median.shape != (ah, aw) or p.median.dtype != np.uint8 or p.tex_mean.shape != GRID:

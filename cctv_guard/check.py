@@ -385,6 +385,57 @@ def check_frames(
     return tracker, analysed, undetermined, vis_flags, first_t, last_t, profiles
 
 
+class _Failed:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+def prefetch(frames: Iterable, depth: int = 8):
+    """Decode ahead in a worker thread while the caller analyses (PyAV and OpenCV release the
+    GIL, so on two cores decoding and analysis overlap). Errors are re-raised in the caller."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in frames:
+                if not put(item):
+                    return
+            put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            put(_Failed(exc))
+
+    worker = threading.Thread(target=work, name="cctv-guard-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+        close = getattr(frames, "close", None)
+        if close is not None and not worker.is_alive():
+            close()
+
+
 def _cv_errors() -> tuple:
     import cv2
 
@@ -429,7 +480,7 @@ def check_source(
         hi = end if end is not None else info.duration_s
         total = (hi - lo) if hi is not None else None
         reps = _Representatives()
-        frames = src.frames(every=every, keyframes_only=keyframes_only, start=start, end=end, max_width=FETCH_WIDTH)
+        frames = prefetch(src.frames(every=every, keyframes_only=keyframes_only, start=start, end=end, max_width=FETCH_WIDTH))
         tracker, analysed, undetermined, vis_flags, first_t, last_t, profiles = check_frames(
             frames,
             baseline,
