@@ -260,19 +260,6 @@ def _cached_baseline(path: str, mtime_ns: int, zones_json: str | None):
     return b
 
 
-@lru_cache(maxsize=1)
-def _privacy_models():
-    from cctv_guard.privacy import load_models
-
-    return load_models()
-
-
-def _privacy_fn(frames: list) -> list:
-    from cctv_guard.privacy import scan_frames
-
-    return [f.to_json() for f in scan_frames(frames, models=_privacy_models())]
-
-
 def _item_baseline(item: WorkItem):
     if item.baseline is None:
         raise SourceError(item.problem or f"camera {item.camera_id} has no baseline")
@@ -286,8 +273,11 @@ def check_item(item: WorkItem) -> dict:
 
     if item.source is None:
         raise SourceError(item.problem or "nothing to check")
-    result = check_source(item.source, _item_baseline(item), every=item.every, keyframes_only=item.keyframes_only,
-                          camera_id=item.camera_id, privacy_fn=_privacy_fn if item.privacy else None)
+    from cctv_guard.privacy import check_hook
+
+    baseline = _item_baseline(item)
+    result = check_source(item.source, baseline, every=item.every, keyframes_only=item.keyframes_only,
+                          camera_id=item.camera_id, privacy_fn=check_hook(baseline) if item.privacy else None)
     return result.to_json()
 
 

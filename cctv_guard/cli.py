@@ -126,27 +126,6 @@ def baseline_cmd(
     )
 
 
-def _check_privacy_fn(baseline=None):
-    """The privacy hook: cctv_guard.privacy scans a few representative frames, when present;
-    the baseline's privacy* zones are masks (in the baseline's frame size)."""
-    try:
-        from cctv_guard import privacy
-    except ImportError:
-        return None
-    scan_frames = getattr(privacy, "scan_frames", None)
-    load_models = getattr(privacy, "load_models", None)
-    if scan_frames is None or load_models is None:
-        return None
-
-    masks = tuple(baseline.privacy_masks.values()) if baseline is not None else ()
-    size = baseline.frame_size if baseline is not None else None
-
-    def run(frames: list) -> list:
-        return [f.to_json() for f in scan_frames(frames, models=load_models(), masks=masks or None, mask_size=size)]
-
-    return run
-
-
 def _fmt_details(details: dict) -> str:
     keep = ("shift_pct", "shift_px", "rotation_deg", "scale", "coverage_iou", "zones_visible", "covered_fraction",
             "region", "sharpness_ratio", "frame_diff", "luma", "gap_s", "registered")
@@ -169,6 +148,8 @@ def check_cmd(
     keyframes_only: bool = typer.Option(False, "--keyframes-only", help="Decode and analyse keyframes only (fastest)."),
     start: Optional[float] = typer.Option(None, "--start", min=0, metavar="S", help="Check from S seconds."),
     end: Optional[float] = typer.Option(None, "--end", min=0, metavar="S", help="Check up to S seconds."),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help="Registry folder for --camera (default: $CCTV_GUARD_HOME or ~/.local/share/cctv-guard)."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="Shared PostgreSQL registry for --camera (default: $CCTV_GUARD_DB)."),
 ) -> None:
     """Check footage against a camera's baseline: moved, rotated, zoomed, coverage lost (Art. 8),
     covered, defocused, blackout, frozen, signal lost (Art. 16(7)).
@@ -187,34 +168,35 @@ def check_cmd(
     from rich.table import Table
 
     from cctv_guard import baseline as bl
+    from cctv_guard import privacy, reports
     from cctv_guard.check import check_source
 
     if (baseline_path is None) == (camera is None):
         raise fail("give exactly one of --baseline FILE or --camera ID")
+    cam = None
     if camera is not None:
-        try:
-            from cctv_guard.registry import open_registry
-        except ImportError:
-            raise fail("--camera needs the camera registry (cctv_guard.registry), which this installation lacks") from None
-        with open_registry(None, None) as reg:
+        from cctv_guard.registry import open_registry
+
+        with open_registry(home, db) as reg:
+            cam = reg.get_camera(camera)
             b = reg.load_baseline(camera)
     else:
         b = bl.load_baseline(baseline_path)
-    if html_out is not None:
-        try:
-            from cctv_guard import reports as _reports  # noqa: F401
-        except ImportError:
-            raise fail("--html needs the report module (cctv_guard.reports), which this installation lacks") from None
-    privacy_fn = None if no_privacy else _check_privacy_fn(b)
+    privacy_fn = None if no_privacy else privacy.check_hook(b)
     bar, update = _tamper_progress("checking")
     with bar:
         result = check_source(source, b, every=every, keyframes_only=keyframes_only, start=start, end=end,
                               progress=update, privacy_fn=privacy_fn, camera_id=camera)
-    doc = result.to_json()
+    doc = reports.enrich(result.to_json(), cam)  # + camera facts and the articles cited
     if json_out is not None:
         _emit_json(doc, json_out)
     if html_out is not None:
-        _check_html(doc, html_out, b)
+        reports.write_check_html(doc, html_out, baseline=b, camera=cam)
+    if cam is not None:
+        from cctv_guard.registry import open_registry
+
+        with open_registry(home, db) as reg:
+            reg.record_check(cam.id, doc, report_path=html_out)
     if result.events:
         table = Table(title="tamper events", title_justify="left")
         for col in ("kind", "article", "start s", "confirmed s", "end s", "confidence", "measurements"):
@@ -237,16 +219,6 @@ def check_cmd(
     if result.verdict == "inconclusive":
         raise fail("no frame of the footage could be analysed")
     raise typer.Exit(EXIT_FOUND if (result.events or result.findings) else EXIT_OK)
-
-
-def _check_html(doc: dict, path: Path, baseline) -> None:
-    """--html: delegated to cctv_guard.reports (wired by the reports helper)."""
-    from cctv_guard import reports
-
-    render = getattr(reports, "write_check_html", None)
-    if render is None:
-        raise fail("--html: cctv_guard.reports has no check report writer yet")
-    render(doc, path, baseline=baseline)
 
 
 # --- privacy scan: scan (issue 3) -------------------------------------------------------------
@@ -300,7 +272,9 @@ def scan_cmd(
         report = privacy.scan_paths(sources, config=cfg, ocr=not no_ocr, evidence_dir=evidence,
                                     blur_people=not no_blur, on_item=on_item, progress=on_progress)
     if json_out is not None:
-        _emit_json(report.to_json(), json_out)
+        from cctv_guard import reports
+
+        _emit_json(reports.enrich(report.to_json()), json_out)  # + the articles cited
     if report.items:
         table = Table(title="Art. 9 privacy scan", title_justify="left")
         for col in ("source", "verdict", "article", "zone", "confidence", "cues"):

@@ -878,6 +878,22 @@ def scan_frames(
     return fuse_frames(analysis.frames, cfg)
 
 
+def check_hook(baseline=None, *, config: PrivacyConfig | None = None, models: PrivacyModels | None = None,
+               ocr: bool = True) -> Callable[[Sequence], list[dict]]:
+    """The `privacy_fn` that `check`, `audit` and `watch` hand their frames to: findings as
+    check@1 dicts, with the baseline's privacy* zones as masks (in the baseline's frame size).
+    Models load on first use and are shared by every hook in the process."""
+    masks = tuple(baseline.privacy_masks.values()) if baseline is not None else ()
+    size = baseline.frame_size if baseline is not None else None
+
+    def run(frames: Sequence) -> list[dict]:
+        use = models or load_models(config, ocr=ocr)
+        found = scan_frames(frames, config=config, models=use, ocr=ocr, masks=masks or None, mask_size=size)
+        return [f.to_json() for f in found]
+
+    return run
+
+
 def _item(source: str, analysis: _Analysis, cfg: PrivacyConfig) -> ScanItem:
     findings = fuse_frames(analysis.frames, cfg)
     verdict, reason = verdict_of(findings, analysis.frames)

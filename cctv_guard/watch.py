@@ -287,7 +287,7 @@ class CameraWorker(threading.Thread):
         if self.privacy is None or now < self._next_privacy:
             return
         self._next_privacy = now + (self.edge.privacy_every_s or 0.0)
-        findings = self.privacy.scan(frame)
+        findings = self.privacy.scan(frame, self.baseline)
         if findings is None:
             return
         seen = set()
@@ -374,16 +374,20 @@ class PrivacyScanner:
         self._models = privacy.load_models(ocr=ocr)
         self._ocr = ocr
         self._lock = threading.Lock()
+        self._hooks: dict[int, Callable] = {}
 
-    def scan(self, frame) -> list[dict] | None:
-        """Findings as check@1 finding dicts, or None when the frame could not be judged."""
+    def scan(self, frame, baseline: Baseline | None = None) -> list[dict] | None:
+        """Findings as check@1 finding dicts (the baseline's privacy zones masked), or None
+        when the frame could not be judged."""
+        key = id(baseline)
+        if key not in self._hooks:
+            self._hooks[key] = self._privacy.check_hook(baseline, models=self._models, ocr=self._ocr)
         try:
             with self._lock:
-                found = self._privacy.scan_frames([frame], models=self._models, ocr=self._ocr)
+                return self._hooks[key]([frame])
         except (ValueError, ArithmeticError, CctvGuardError) as exc:
             log.error("privacy scan failed: %s", exc)
             return None
-        return [f.to_json() for f in found]
 
 
 # --- the watcher -------------------------------------------------------------------------------------

@@ -268,7 +268,7 @@ class _FakeScanner:
     def __init__(self):
         self.answers: list = []
 
-    def scan(self, frame):
+    def scan(self, frame, baseline=None):
         return self.answers.pop(0)
 
 
