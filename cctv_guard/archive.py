@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cctv_guard import __version__
 from cctv_guard.errors import ArchiveError, ConfigError
 from cctv_guard.atomic import atomic_writer
+from cctv_guard.sources import VIDEO_SUFFIXES
 from cctv_guard.signing import SigningKey, canonical_json, sha256_hex, verify_signature
 
 SEAL_DIR = ".cctv-guard"
@@ -52,9 +53,6 @@ VERIFY_SCHEMA = "cctv-guard/archive-verify@1"
 RETENTION_DAYS = 30  # Art. 16(8): ordinary footage
 IMPORTANT_RETENTION_DAYS = 730  # Art. 16(8): important copies, 2 years
 CHUNK = 1 << 20
-VIDEO_SUFFIXES = frozenset(
-    {".mp4", ".avi", ".mkv", ".mov", ".m4v", ".ts", ".mts", ".webm", ".flv", ".h264", ".h265", ".hevc", ".dav", ".264", ".265"}
-)
 
 
 # --- small parsers shared by the CLI -------------------------------------------------------------

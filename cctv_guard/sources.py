@@ -32,7 +32,8 @@ from cctv_guard.redact import redact_uri as redact
 SourceKind = Literal["video", "images", "image", "stream"]
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm"})
-VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".m4v", ".ts", ".mts", ".webm", ".mjpeg", ".mjpg", ".h264", ".h265", ".hevc", ".flv"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mkv", ".mov", ".m4v", ".ts", ".mts", ".webm", ".mjpeg", ".mjpg", ".h264", ".h265",
+                            ".hevc", ".flv", ".264", ".265", ".dav"})  # .264/.265/.dav: NVR exports
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://", "srt://")
 
 # A run of this many undecodable packets in a row means the rest of the file is garbage.
