@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Mapping
 import cv2
 import numpy as np
 
-from cctv_guard.errors import BaselineError, ConfigError
+from cctv_guard.errors import BaselineError
 
 FORMAT = "cctv-guard/baseline"
 VERSION = 1
@@ -270,18 +270,9 @@ def check_fits(baseline: Baseline, frame_size: tuple[int, int]) -> None:
 
 
 def _check_polygon(name, points, frame_size) -> tuple[tuple[float, float], ...]:
-    from shapely.geometry import Polygon
+    from cctv_guard.zones import make_zone
 
-    pts = tuple((float(x), float(y)) for x, y in points)
-    if len(pts) < 3:
-        raise ConfigError(f"zone {name!r} needs at least 3 points, got {len(pts)}")
-    poly = Polygon(pts)
-    if not poly.is_valid or poly.area <= 0:
-        raise ConfigError(f"zone {name!r} is not a simple polygon with an area")
-    w, h = frame_size
-    if poly.intersection(Polygon([(0, 0), (w, 0), (w, h), (0, h)])).area < 0.5 * poly.area:
-        raise ConfigError(f"zone {name!r} lies mostly outside the {w}x{h} frame")
-    return pts
+    return make_zone(name, points, frame_size).points
 
 
 # --- the file format ------------------------------------------------------------------------------------

@@ -29,7 +29,6 @@ import os
 import subprocess
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,7 +49,6 @@ TARGET_RSS_MB = 500.0
 def segment_frames(vtest: Path):
     """SEGMENT_S seconds of 720p25 frames from vtest.avi (10 fps), with an OSD clock and noise."""
     import cv2
-    import numpy as np
 
     from footage import iter_video
     from tamper_cases import add_noise, frame_rng, osd_clock

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -181,10 +180,13 @@ def test_resolution_mismatch(built):
 
 
 def test_zone_validation():
-    with pytest.raises(ConfigError, match="mostly outside"):
+    with pytest.raises(ConfigError, match="outside the 480x360 frame"):
         bl._check_polygon("far", [(1000, 1000), (1100, 1000), (1100, 1100)], (480, 360))
-    with pytest.raises(ConfigError, match="at least 3 points"):
+    with pytest.raises(ConfigError, match="at least 3 distinct points"):
         bl._check_polygon("line", [(0, 0), (10, 10)], (480, 360))
+    with pytest.raises(ConfigError, match="self-intersecting"):
+        bl._check_polygon("bowtie", [(0, 0), (100, 100), (100, 0), (0, 100)], (480, 360))
+    assert bl._check_polygon("ok", [(0, 0), (480, 0), (480, 360)], (480, 360)) == ((0.0, 0.0), (480.0, 0.0), (480.0, 360.0))
 
 
 def test_empty_window_is_a_clear_error():

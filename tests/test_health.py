@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cctv_guard import health
-from cctv_guard.baseline import GRID, analysis_gray, analysis_size, build_profile
+from cctv_guard.baseline import GRID, analysis_gray, build_profile
 from cctv_guard.sources import open_source
 
 from conftest import SAMPLES
