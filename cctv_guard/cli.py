@@ -40,6 +40,21 @@ def fail(message: str, code: int = EXIT_INPUT) -> "typer.Exit":
     return typer.Exit(code)
 
 
+def _seconds(value: Optional[str], what: str) -> Optional[float]:
+    """Option parser for durations: 0.5, 0.5s, 500ms, 2m -> seconds (must be positive)."""
+    if value is None:
+        return None
+    from cctv_guard.archive import parse_duration
+
+    try:
+        seconds = parse_duration(value, what)
+    except CctvGuardError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if seconds <= 0:
+        raise typer.BadParameter(f"{what} must be more than 0 seconds, got {value!r}")
+    return seconds
+
+
 def _version_callback(value: bool) -> None:
     if value:
         out.print(f"cctv-guard {__version__}")
@@ -81,7 +96,7 @@ def baseline_cmd(
     out_path: Path = typer.Option(..., "--out", metavar="FILE", help="Baseline file to write (atomically)."),
     start: Optional[float] = typer.Option(None, "--start", min=0, metavar="S", help="Window start, seconds from the source start."),
     end: Optional[float] = typer.Option(None, "--end", min=0, metavar="S", help="Window end (exclusive), seconds."),
-    every: Optional[float] = typer.Option(None, "--every", min=0.001, metavar="S", help="Sample a frame every S seconds (default: up to 60 frames spread over the window)."),
+    every: Optional[str] = typer.Option(None, "--every", metavar="S", callback=lambda v: _seconds(v, "--every"), help="Sample a frame every S seconds (0.5, 0.5s, 500ms; default: up to 60 frames spread over the window)."),
     zone: Optional[list[str]] = typer.Option(None, "--zone", metavar="NAME=x,y;x,y;...", help=_ZONE_HELP),
     add_profile: Optional[str] = typer.Option(None, "--add-profile", metavar="NAME", help="Add (or replace) a lighting profile, e.g. night, in the existing --out baseline instead of writing a new one."),
 ) -> None:
@@ -144,7 +159,7 @@ def check_cmd(
     json_out: Optional[str] = typer.Option(None, "--json", metavar="FILE|-", help="Write the check@1 JSON report ('-' for stdout)."),
     html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Write an HTML report."),
     no_privacy: bool = typer.Option(False, "--no-privacy", help="Skip the Art. 9 privacy scan of representative frames."),
-    every: Optional[float] = typer.Option(None, "--every", min=0.001, metavar="S", help="Analyse one frame every S seconds (decodes every frame)."),
+    every: Optional[str] = typer.Option(None, "--every", metavar="S", callback=lambda v: _seconds(v, "--every"), help="Analyse one frame every S seconds (0.5, 0.5s, 500ms; decodes every frame)."),
     keyframes_only: bool = typer.Option(False, "--keyframes-only", help="Decode and analyse keyframes only (fastest)."),
     start: Optional[float] = typer.Option(None, "--start", min=0, metavar="S", help="Check from S seconds."),
     end: Optional[float] = typer.Option(None, "--end", min=0, metavar="S", help="Check up to S seconds."),
@@ -582,7 +597,7 @@ def camera_baseline(
     source: str = typer.Argument(..., metavar="SOURCE", help="Footage: video file, image folder, image or stream URI."),
     start: Optional[float] = typer.Option(None, "--start", min=0, help="Window start, seconds from the source start."),
     end: Optional[float] = typer.Option(None, "--end", min=0, help="Window end (exclusive), seconds."),
-    every: Optional[float] = typer.Option(None, "--every", min=0, help="Sample a frame every S seconds."),
+    every: Optional[str] = typer.Option(None, "--every", metavar="S", callback=lambda v: _seconds(v, "--every"), help="Sample a frame every S seconds (0.5, 0.5s, 500ms)."),
     zone: Optional[list[str]] = typer.Option(None, "--zone", help=_CAM_ZONE_HELP + " Checked against the frame."),
     profile: Optional[str] = typer.Option(
         None, "--profile", help="Add or replace this lighting profile (e.g. night) in the current baseline; "
@@ -1486,6 +1501,8 @@ _guard_commands(app)
 
 def main() -> None:
     """Entry point: run the typer app, mapping errors to the documented exit codes."""
+    from rich.markup import escape
+
     try:
         # Without standalone mode click returns the code of a typer.Exit instead of raising it.
         code = app(standalone_mode=False)
@@ -1501,9 +1518,10 @@ def main() -> None:
         err.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # usage errors from the parser, and genuine bugs
-        show = getattr(exc, "show", None)
-        if callable(show) and hasattr(exc, "exit_code"):  # click/typer usage errors
-            show()
+        if callable(getattr(exc, "format_message", None)) and hasattr(exc, "exit_code"):  # click/typer usage errors
+            ctx = getattr(exc, "ctx", None)
+            where = ctx.command_path if ctx is not None else "cctv-guard"
+            err.print(f"[bold red]error:[/] {escape(exc.format_message())} (see {escape(where)} --help)", soft_wrap=True)
             sys.exit(EXIT_INPUT)
         err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", markup=True)
         sys.exit(EXIT_INTERNAL)
