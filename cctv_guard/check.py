@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -355,7 +356,8 @@ def check_frames(
         t = float(frame.t)
         if prev_t is not None:
             step = t - prev_t
-            if step > max(GAP_S, 5 * (np.median(intervals) if intervals else 0.0)):
+            # (the median of every interval so far only matters for steps longer than GAP_S)
+            if step > GAP_S and step > 5 * (statistics.median(intervals) if intervals else 0.0):
                 tracker.add(
                     Event("signal_lost", ARTICLES["signal_lost"], prev_t, t, prev_t, 0.9, {"gap_s": round(step, 3)},
                           (f"no frames between {prev_t:.2f}s and {t:.2f}s",))
@@ -363,7 +365,7 @@ def check_frames(
                 prev_gray = None  # do not call a frame 'frozen' across a gap
             else:
                 intervals.append(step)
-        interval = float(np.median(intervals[-50:])) if intervals else (nominal_interval or 0.2)
+        interval = float(statistics.median(intervals[-50:])) if intervals else (nominal_interval or 0.2)
         try:
             fa, gray = analyse_frame(frame.image, t, baseline, prev_gray)
         except (ValueError, TypeError, ArithmeticError, AttributeError) + _cv_errors():
