@@ -184,7 +184,7 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
             "scale": round(mot.scale, 4),
             "coverage_iou": round(mot.coverage_iou, 3),
             "registration": reg.method,
-            "homography": _footage_homography(reg.H, baseline),
+            "homography": _identity_homography(baseline) if reg.method == "quick" else _footage_homography(reg.H, baseline),
         }
         if mot.zones_visible:
             common["zones_visible"] = {k: round(v, 3) for k, v in mot.zones_visible.items()}
@@ -211,18 +211,28 @@ def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np
     return FrameAnalysis(t, prof.name, h, reg, mot, obs, degraded), gray
 
 
-_IDENTITY: dict[int, tuple[Baseline, drift.Motion]] = {}
+_IDENTITY: dict[int, tuple[Baseline, drift.Motion, list]] = {}
 
 
-def _identity_motion(baseline: Baseline) -> drift.Motion:
-    """drift.motion of the identity (an unmoved frame), computed once per baseline."""
+def _identity(baseline: Baseline) -> tuple[Baseline, drift.Motion, list]:
+    """drift.motion and the footage homography of the identity (an unmoved frame), computed
+    once per baseline."""
     hit = _IDENTITY.get(id(baseline))
     if hit is None or hit[0] is not baseline:
         if len(_IDENTITY) > 32:
             _IDENTITY.clear()
-        hit = (baseline, drift.motion(np.eye(3), baseline.analysis_size, baseline.frame_size, baseline.must_see))
+        eye = np.eye(3)
+        hit = (baseline, drift.motion(eye, baseline.analysis_size, baseline.frame_size, baseline.must_see), _footage_homography(eye, baseline))
         _IDENTITY[id(baseline)] = hit
-    return hit[1]
+    return hit
+
+
+def _identity_motion(baseline: Baseline) -> drift.Motion:
+    return _identity(baseline)[1]
+
+
+def _identity_homography(baseline: Baseline) -> list[list[float]]:
+    return [list(row) for row in _identity(baseline)[2]]  # a fresh copy: it goes into event details
 
 
 def _footage_homography(H: np.ndarray, baseline: Baseline) -> list[list[float]]:
