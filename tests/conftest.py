@@ -36,3 +36,14 @@ def shared_data() -> Path:
 @pytest.fixture
 def samples_dir() -> Path:
     return SAMPLES
+
+
+def normal_clip_frames(end: float, every: float = 0.5) -> list:
+    """BGR frames of samples/vtest_normal.mp4 from 0 to `end` seconds (skips when absent)."""
+    from cctv_guard.sources import open_source
+
+    clip = SAMPLES / "vtest_normal.mp4"
+    if not clip.is_file():
+        pytest.skip("samples/vtest_normal.mp4 missing")
+    with open_source(clip) as src:
+        return [f.image for f in src.frames(every=every, end=end)]

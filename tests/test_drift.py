@@ -10,19 +10,14 @@ import pytest
 
 from cctv_guard import drift
 from cctv_guard.baseline import Baseline, analysis_gray, analysis_size, build_profile
-from cctv_guard.sources import open_source
 
-from conftest import SAMPLES
+from conftest import normal_clip_frames
 
-CLIP = SAMPLES / "vtest_normal.mp4"
 
 
 @pytest.fixture(scope="module")
 def frames():
-    if not CLIP.is_file():
-        pytest.skip("samples/vtest_normal.mp4 missing")
-    with open_source(CLIP) as src:
-        return [f.image for f in src.frames(every=0.5, end=5.0)]
+    return normal_clip_frames(end=5.0)
 
 
 @pytest.fixture(scope="module")

@@ -9,19 +9,14 @@ import pytest
 
 from cctv_guard import health
 from cctv_guard.baseline import GRID, analysis_gray, build_profile
-from cctv_guard.sources import open_source
 
-from conftest import SAMPLES
+from conftest import normal_clip_frames
 
-CLIP = SAMPLES / "vtest_normal.mp4"
 
 
 @pytest.fixture(scope="module")
 def frames():
-    if not CLIP.is_file():
-        pytest.skip("samples/vtest_normal.mp4 missing")
-    with open_source(CLIP) as src:
-        return [f.image for f in src.frames(every=0.5, end=6.0)]
+    return normal_clip_frames(end=6.0)
 
 
 @pytest.fixture(scope="module")
