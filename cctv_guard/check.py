@@ -378,7 +378,7 @@ def check_frames(
         interval = float(statistics.median(intervals[-50:])) if intervals else (nominal_interval or 0.2)
         try:
             fa, gray = analyse_frame(frame.image, t, baseline, prev_gray)
-        except (ValueError, TypeError, ArithmeticError, AttributeError) + _cv_errors():
+        except analysis_errors():
             undetermined += 1
             prev_t = t
             continue
@@ -448,10 +448,12 @@ def prefetch(frames: Iterable, depth: int = 8):
             close()
 
 
-def _cv_errors() -> tuple:
+def analysis_errors() -> tuple:
+    """What a bad frame can raise inside `analyse_frame`: it makes that frame undetermined
+    (batch and live checks alike) instead of ending the check."""
     import cv2
 
-    return (cv2.error,)
+    return (ValueError, TypeError, ArithmeticError, AttributeError, cv2.error)
 
 
 def sampling_for(info, every: float | None, keyframes_only: bool) -> tuple[float | None, bool, str]:

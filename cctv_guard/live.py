@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cctv_guard.baseline import Baseline
-from cctv_guard.check import analyse_frame
+from cctv_guard.check import analyse_frame, analysis_errors
 from cctv_guard.events import EventConfig, EventTracker
 
 
@@ -36,7 +36,7 @@ class LiveChecker:
             self._interval = 0.8 * self._interval + 0.2 * min(step, 5.0)
         try:
             fa, gray = analyse_frame(image, t, self.baseline, self._prev_gray)
-        except (ValueError, TypeError, ArithmeticError):
+        except analysis_errors():
             return []  # an undetermined frame neither confirms nor breaks a run
         self.tracker.update(t, self._interval, fa.observations)
         self._prev_gray, self._prev_t = gray, t

@@ -352,6 +352,8 @@ class CameraWorker(threading.Thread):
                             break
             except CctvGuardError as exc:
                 log.error("camera %s: %s", self.conf.id, redact_text(str(exc)))
+            except Exception as exc:  # noqa: BLE001 - a 24/7 worker logs, reconnects and goes on
+                log.error("camera %s: unexpected %s: %s; reconnecting", self.conf.id, type(exc).__name__, redact_text(str(exc)))
             self.metrics.connected = False
             if self.stop.is_set():
                 break

@@ -47,3 +47,25 @@ def normal_clip_frames(end: float, every: float = 0.5) -> list:
         pytest.skip("samples/vtest_normal.mp4 missing")
     with open_source(clip) as src:
         return [f.image for f in src.frames(every=every, end=end)]
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout: float, step: float = 0.05):
+    """Poll `cond()` until it returns something truthy (returned) or `timeout` seconds pass."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(step)
+    return cond()

@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from conftest import free_port, wait_for
+
 from cctv_guard.alerts import (
     Dispatcher,
     JsonlSink,
@@ -23,23 +25,6 @@ from cctv_guard.alerts import (
     load_jsonl,
     make_alert,
 )
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_until(cond, timeout=15.0, step=0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
 
 
 def alert(n: int, camera="CAM-1") -> dict:
@@ -87,7 +72,7 @@ def test_dispatcher_delivers_in_order_after_outage(tmp_path):
     time.sleep(0.3)
     assert sink.got == [] and d.failures["flaky"] > 0
     sink.down.clear()
-    assert wait_until(lambda: len(sink.got) == 20)
+    assert wait_for(lambda: len(sink.got) == 20, 15)
     d.stop()
     assert [a["event"]["start_s"] for a in sink.got] == [float(n) for n in range(20)]
     assert spool.depth("flaky") == 0
@@ -99,7 +84,7 @@ def test_restart_redelivers_only_unacked(tmp_path):
     d = Dispatcher(spool, [sink], base_backoff_s=0.01).start()
     for n in range(3):
         spool.append(alert(n))
-    assert wait_until(lambda: len(sink.got) == 3)
+    assert wait_for(lambda: len(sink.got) == 3, 15)
     d.stop()
     spool.close()
     # A new process: same spool, new sink object; two more alerts arrive.
@@ -108,7 +93,7 @@ def test_restart_redelivers_only_unacked(tmp_path):
     for n in range(3, 5):
         spool2.append(alert(n))
     d2 = Dispatcher(spool2, [sink2], base_backoff_s=0.01).start()
-    assert wait_until(lambda: len(sink2.got) == 2)
+    assert wait_for(lambda: len(sink2.got) == 2, 15)
     d2.stop()
     assert [a["event"]["start_s"] for a in sink2.got] == [3.0, 4.0]
 
@@ -154,7 +139,7 @@ def test_webhook_sink_receives_everything_after_server_returns(tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", port), _Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        assert wait_until(lambda: len(_Hook.received) >= 10)
+        assert wait_for(lambda: len(_Hook.received) >= 10, 15)
     finally:
         d.stop()
         server.shutdown()
@@ -175,7 +160,7 @@ def start_broker(port: int, tmp_path) -> subprocess.Popen:
     conf = tmp_path / f"mosq-{port}.conf"
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
     proc = subprocess.Popen([MOSQUITTO, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert wait_until(lambda: _port_open(port), timeout=10)
+    assert wait_for(lambda: _port_open(port), 10)
     return proc
 
 
@@ -218,7 +203,7 @@ def test_mqtt_sink_survives_broker_outage_without_losing_alerts(tmp_path):
     try:
         for n in range(3):
             spool.append(alert(n))
-        assert wait_until(lambda: len(got) >= 3)
+        assert wait_for(lambda: len(got) >= 3, 15)
         # Outage: the broker dies, alerts keep coming, then it comes back.
         broker.terminate()
         broker.wait(5)
@@ -230,7 +215,7 @@ def test_mqtt_sink_survives_broker_outage_without_losing_alerts(tmp_path):
         broker = start_broker(port, tmp_path)
         sub = subscribe()
         time.sleep(0.3)
-        assert wait_until(lambda: {a["event"]["start_s"] for a in got} >= {float(n) for n in range(8)}, timeout=20)
+        assert wait_for(lambda: {a["event"]["start_s"] for a in got} >= {float(n) for n in range(8)}, 20)
         assert spool.depth("mqtt") == 0
         assert retained["cctv-guard/CAM-1/state"]["state"] == "open"
     finally:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+
+from conftest import free_port, wait_for
 
 from cctv_guard.alerts import Spool, load_jsonl
 from cctv_guard.cli import app
@@ -34,24 +35,6 @@ def _gst_rtsp_available() -> bool:
 
 
 needs_rtsp = pytest.mark.skipif(not _gst_rtsp_available(), reason="GStreamer RTSP server (Debian python3-gi, gir1.2-gst-rtsp-server-1.0) not installed")
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_for(cond, timeout: float, step: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(step)
-    return cond()
 
 
 def start_server(clip: Path, port: int) -> subprocess.Popen:
