@@ -31,12 +31,14 @@ import cv2
 import numpy as np
 
 from cctv_guard.errors import BaselineError
+from cctv_guard.memory import reuse_frame_memory
 
 FORMAT = "cctv-guard/baseline"
 VERSION = 1
 
 ANALYSIS_WIDTH = 480  # every measurement happens at this width (aspect kept)
 FETCH_WIDTH = 640  # frames are decoded at most this wide (privacy hooks see these)
+COLOUR_WIDTH = 64  # colourfulness is measured on a thumbnail this wide
 GRID = (6, 8)  # rows, cols of the texture/sharpness cell grid
 MAX_BASELINE_FRAMES = 60
 ASPECT_TOLERANCE = 0.02
@@ -68,7 +70,10 @@ def colourfulness(image: np.ndarray) -> float:
     """Mean chroma of a BGR image (0 for greyscale, e.g. IR night footage), on a thumbnail."""
     if image.ndim == 2 or image.shape[2] == 1:
         return 0.0
-    small = cv2.resize(image, (64, max(1, image.shape[0] * 64 // max(image.shape[1], 1))), interpolation=cv2.INTER_AREA)
+    small = image
+    if image.shape[1] != COLOUR_WIDTH:
+        size = (COLOUR_WIDTH, max(1, image.shape[0] * COLOUR_WIDTH // max(image.shape[1], 1)))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     b, g, r = (small[:, :, i].astype(np.float32) for i in range(3))
     rg = r - g
     yb = 0.5 * (r + g) - b
@@ -131,22 +136,28 @@ class Baseline:
 
 def build_profile(name: str, images: Iterable[np.ndarray], times: Iterable[float] | None = None) -> tuple[Profile, tuple[int, int]]:
     """A profile from BGR frames (pure). Returns it with the frames' (width, height)."""
-    from cctv_guard import drift, health
-
     images = list(images)
     if not images:
         raise BaselineError("no frames to build a baseline from")
-    times = list(times) if times is not None else [float(i) for i in range(len(images))]
     fh, fw = images[0].shape[:2]
     size = analysis_size(fw, fh)
-    grays, stats, colours = [], [], []
+    grays, colours = [], []
     for img in images:
         if img.shape[:2] != (fh, fw):
             img = cv2.resize(img, (fw, fh), interpolation=cv2.INTER_AREA)
-        g = analysis_gray(img, size)
-        grays.append(g)
-        stats.append(health.cell_stats(g, GRID))
+        grays.append(analysis_gray(img, size))
         colours.append(colourfulness(img))
+    return profile_from_grays(name, grays, colours, times), (fw, fh)
+
+
+def profile_from_grays(name: str, grays: list[np.ndarray], colours: list[float], times: Iterable[float] | None = None) -> Profile:
+    """A profile from frames already in grey at the analysis size, with their colourfulness (pure)."""
+    from cctv_guard import drift, health
+
+    if not grays:
+        raise BaselineError("no frames to build a baseline from")
+    times = list(times) if times is not None else [float(i) for i in range(len(grays))]
+    stats = [health.cell_stats(g, GRID) for g in grays]
     stack = np.stack(grays)
     median = np.median(stack, axis=0).astype(np.uint8) if len(grays) > 2 else grays[len(grays) // 2]
     kp, desc = drift.features(median, drift.BASELINE_FEATURES)
@@ -154,7 +165,7 @@ def build_profile(name: str, images: Iterable[np.ndarray], times: Iterable[float
     sharp = np.stack([s.sharp for s in stats])
     diffs = [health.frame_change(b, a, GRID) for a, b in zip(grays, grays[1:])]
     diffs = [d for d in diffs if d > 0.005]  # ignore duplicated frames (low-fps cameras re-muxed)
-    prof = Profile(
+    return Profile(
         name=name,
         median=median,
         keypoints=kp,
@@ -169,18 +180,23 @@ def build_profile(name: str, images: Iterable[np.ndarray], times: Iterable[float
         colour=float(np.median(colours)),
         noise=float(np.percentile(diffs, 10)) if diffs else 0.0,
         edge_ncc=float(np.percentile([drift.edge_likeness(g, median) for g in grays], 10)) if len(grays) > 1 else None,
-        frames=len(images),
+        frames=len(grays),
         start_s=float(times[0]) if times else None,
         end_s=float(times[-1]) if times else None,
     )
-    return prof, (fw, fh)
 
 
-def _window_frames(source_uri, *, start, end, every, progress: Progress | None):
+def _window_frames(source_uri, *, start, end, every, progress: Progress | None, fits: Baseline | None = None):
+    """Grey analysis images, colourfulness and times of the frames of [start, end) of a source
+    (at most MAX_BASELINE_FRAMES, evenly spread), with its frame size and URI. With `fits`,
+    the footage must fit that baseline and is measured at its analysis size."""
     from cctv_guard.sources import open_source
 
     with open_source(source_uri) as src:
         info = src.info
+        if fits is not None:
+            check_fits(fits, (info.width, info.height))
+        size = fits.analysis_size if fits is not None else analysis_size(info.width, info.height)
         lo = start or 0.0
         hi = end if end is not None else info.duration_s
         if every is None:
@@ -188,24 +204,28 @@ def _window_frames(source_uri, *, start, end, every, progress: Progress | None):
                 every = max((hi - lo) / MAX_BASELINE_FRAMES, 1.0 / (info.fps or 25.0) * 0.999)
             else:
                 every = 1.0
-        images, times = [], []
+        grays, colours, times = [], [], []
         for f in src.frames(every=every, start=start, end=end, max_width=FETCH_WIDTH):
-            images.append(f.image)
-            times.append(f.t)
             if progress is not None:
                 progress(f.t - lo, (hi - lo) if hi is not None else None)
-            if len(images) >= 4 * MAX_BASELINE_FRAMES and hi is None:
+            try:
+                gray, colour = f.gray(size), colourfulness(f.bgr(COLOUR_WIDTH))
+            except ValueError:  # a picture that cannot be converted: left out like a corrupt one
+                continue
+            grays.append(gray)
+            colours.append(colour)
+            times.append(f.t)
+            if len(grays) >= 4 * MAX_BASELINE_FRAMES and hi is None:
                 break
-        if len(images) > MAX_BASELINE_FRAMES:  # evenly thin out (images/streams of unknown length)
-            keep = np.linspace(0, len(images) - 1, MAX_BASELINE_FRAMES).round().astype(int)
-            images = [images[i] for i in keep]
-            times = [times[i] for i in keep]
-        if not images:
+        if len(grays) > MAX_BASELINE_FRAMES:  # evenly thin out (images/streams of unknown length)
+            keep = np.linspace(0, len(grays) - 1, MAX_BASELINE_FRAMES).round().astype(int)
+            grays, colours, times = ([seq[i] for i in keep] for seq in (grays, colours, times))
+        if not grays:
             raise BaselineError(
                 f"no frames in the window [{lo:g}, {'end' if end is None else f'{end:g}'}) s of {info.uri}"
                 f" (footage is {info.duration_s or 0:.1f} s long)"
             )
-        return images, times, (info.width, info.height), info.uri
+        return grays, colours, times, (info.width, info.height), info.uri
 
 
 def build_baseline(
@@ -220,8 +240,9 @@ def build_baseline(
 ) -> Baseline:
     """Build a baseline from frames of [start, end) seconds of a source (default: all of it,
     sampled to at most MAX_BASELINE_FRAMES frames)."""
-    images, times, frame_size, uri = _window_frames(source_uri, start=start, end=end, every=every, progress=progress)
-    prof, _ = build_profile(profile, images, times)
+    reuse_frame_memory()
+    grays, colours, times, frame_size, uri = _window_frames(source_uri, start=start, end=end, every=every, progress=progress)
+    prof = profile_from_grays(profile, grays, colours, times)
     from cctv_guard import __version__
 
     size = analysis_size(*frame_size)
@@ -240,10 +261,8 @@ def add_profile(
     progress: Progress | None = None,
 ) -> Baseline:
     """A copy of `baseline` with one more (or a replaced) lighting profile, e.g. ``night``."""
-    images, times, frame_size, _ = _window_frames(source_uri, start=start, end=end, every=every, progress=progress)
-    check_fits(baseline, frame_size)
-    images = [cv2.resize(im, baseline.analysis_size, interpolation=cv2.INTER_AREA) for im in images]
-    prof, _ = build_profile(name, images, times)
+    grays, colours, times, _, _ = _window_frames(source_uri, start=start, end=end, every=every, progress=progress, fits=baseline)
+    prof = profile_from_grays(name, grays, colours, times)
     profiles = dict(baseline.profiles)
     profiles[name] = prof
     return replace(baseline, profiles=profiles)
@@ -396,6 +415,7 @@ __all__ = [
     "colourfulness",
     "from_bytes",
     "load_baseline",
+    "profile_from_grays",
     "save_baseline",
     "to_bytes",
 ]

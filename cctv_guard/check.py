@@ -24,8 +24,9 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from cctv_guard import __version__, drift, health
-from cctv_guard.baseline import FETCH_WIDTH, GRID, Baseline, Profile, analysis_gray, check_fits, colourfulness
+from cctv_guard.baseline import COLOUR_WIDTH, FETCH_WIDTH, GRID, Baseline, Profile, analysis_gray, check_fits, colourfulness
 from cctv_guard.events import ARTICLES, CLEAR, ON, SUSTAIN, Event, EventConfig, EventTracker, Observation
+from cctv_guard.memory import reuse_frame_memory
 
 SCHEMA = "cctv-guard/check@1"
 AUTO_KEYFRAMES_AFTER_S = 300.0
@@ -62,11 +63,11 @@ PrivacyFn = Callable[[list], list]
 # --- per frame (pure) -----------------------------------------------------------------------------
 
 
-def pick_profile(baseline: Baseline, image: np.ndarray, gray: np.ndarray) -> Profile:
-    """The lighting profile that fits a frame best: colour vs greyscale (IR), then brightness."""
+def pick_profile(baseline: Baseline, colour: float, gray: np.ndarray) -> Profile:
+    """The lighting profile that fits a frame best: colour vs greyscale (IR, `colour` is the
+    frame's `colourfulness`), then brightness."""
     if len(baseline.profiles) == 1:
         return next(iter(baseline.profiles.values()))
-    colour = colourfulness(image)
     luma = float(gray.mean())
 
     def distance(p: Profile) -> float:
@@ -92,10 +93,23 @@ def _level(value: float, on: float, sustain: float, *, below: bool = False) -> i
     return ON if value >= on else SUSTAIN if value >= sustain else CLEAR
 
 
-def analyse_frame(image: np.ndarray, t: float, baseline: Baseline, prev_gray: np.ndarray | None) -> tuple[FrameAnalysis, np.ndarray]:
-    """Measure one frame; returns the analysis and its grey analysis image (for the next)."""
-    gray = analysis_gray(image, baseline.analysis_size)
-    prof = pick_profile(baseline, image, gray)
+def analyse_frame(
+    image: np.ndarray | None,
+    t: float,
+    baseline: Baseline,
+    prev_gray: np.ndarray | None,
+    *,
+    gray: np.ndarray | None = None,
+    colour: float | None = None,
+) -> tuple[FrameAnalysis, np.ndarray]:
+    """Measure one frame (a BGR `image`, or its grey analysis image `gray` plus, for baselines
+    with several lighting profiles, its `colour`fulness); returns the analysis and the grey
+    analysis image (for the next frame)."""
+    if gray is None:
+        gray = analysis_gray(image, baseline.analysis_size)
+    if colour is None and len(baseline.profiles) > 1:
+        colour = colourfulness(image)
+    prof = pick_profile(baseline, colour or 0.0, gray)
     h = health.measure(gray, prof, prev_gray, GRID)
     obs: dict[str, Observation | None] = {}
 
@@ -354,6 +368,7 @@ def check_frames(
     keep: Callable[[object], None] | None = None,
 ) -> tuple[EventTracker, int, int, list, float | None, float | None, dict]:
     """Run the per-frame analysis and the state machine over `Frame`s (no I/O)."""
+    reuse_frame_memory()
     tracker = EventTracker(config)
     prev_gray = None
     prev_t = None
@@ -377,7 +392,7 @@ def check_frames(
                 intervals.append(step)
         interval = float(statistics.median(intervals[-50:])) if intervals else (nominal_interval or 0.2)
         try:
-            fa, gray = analyse_frame(frame.image, t, baseline, prev_gray)
+            fa, gray = _analyse(frame, t, baseline, prev_gray)
         except analysis_errors():
             undetermined += 1
             prev_t = t
@@ -395,6 +410,24 @@ def check_frames(
         if progress is not None:
             progress(t)
     return tracker, analysed, undetermined, vis_flags, first_t, last_t, profiles
+
+
+def frame_colour(frame) -> float:
+    """`colourfulness` of a `sources.Frame` (from a thumbnail) or of anything with a BGR `.image`."""
+    from cctv_guard.sources import Frame
+
+    return colourfulness(frame.bgr(COLOUR_WIDTH) if isinstance(frame, Frame) else frame.image)
+
+
+def _analyse(frame, t: float, baseline: Baseline, prev_gray: np.ndarray | None) -> tuple[FrameAnalysis, np.ndarray]:
+    """`analyse_frame` of a `sources.Frame` (grey straight from the decoded picture) or of
+    anything with a BGR `.image`."""
+    from cctv_guard.sources import Frame
+
+    if not isinstance(frame, Frame):
+        return analyse_frame(frame.image, t, baseline, prev_gray)
+    colour = frame_colour(frame) if len(baseline.profiles) > 1 else None
+    return analyse_frame(None, t, baseline, prev_gray, gray=frame.gray(baseline.analysis_size), colour=colour)
 
 
 class _Failed:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from cctv_guard.memory import scratch
+
 # cover: a cell lost its structure when texture fell below this share of its baseline...
 COVER_TEX_RATIO = 0.45
 # ...and it no longer resembles the baseline (normalised cross-correlation)
@@ -61,12 +63,15 @@ def _cell_means(a: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
 
 
 def cell_stats(gray: np.ndarray, grid: tuple[int, int]) -> CellStats:
-    g = gray.astype(np.float32)
-    smooth = cv2.GaussianBlur(g, (0, 0), 1.0)
-    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
-    grad = cv2.magnitude(gx, gy)
-    lap = np.abs(cv2.Laplacian(g, cv2.CV_32F, ksize=1))
+    shape = gray.shape[:2]
+    g = scratch("cell_g", shape)
+    g[...] = gray
+    smooth = cv2.GaussianBlur(g, (0, 0), 1.0, dst=scratch("cell_smooth", shape))
+    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3, dst=scratch("cell_gx", shape))
+    gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3, dst=scratch("cell_gy", shape))
+    grad = cv2.magnitude(gx, gy, scratch("cell_grad", shape))
+    lap = cv2.Laplacian(g, cv2.CV_32F, ksize=1, dst=scratch("cell_lap", shape))
+    np.abs(lap, out=lap)
     mean = _cell_means(g, grid)
     grad_c = _cell_means(grad, grid)
     lap_c = _cell_means(lap, grid)
@@ -82,7 +87,7 @@ def frame_change(gray: np.ndarray, prev_gray: np.ndarray, grid: tuple[int, int])
 
 def _change_cells(gray: np.ndarray, prev_gray: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     """Mean absolute difference per cell of two grey images."""
-    return _cell_means(cv2.absdiff(gray, prev_gray), grid)
+    return _cell_means(cv2.absdiff(gray, prev_gray, scratch("change", gray.shape, gray.dtype)), grid)
 
 
 def _change_of(cells: np.ndarray) -> float:
@@ -92,18 +97,21 @@ def _change_of(cells: np.ndarray) -> float:
 def cell_ncc(a: np.ndarray, b: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     """Zero-mean normalised cross-correlation per cell of two grey images of one size,
     on a smoothed half-size copy (robust to sensor noise and compression)."""
-    x, mx, exx = _ncc_side(a, grid)
+    x, mx, exx = _ncc_side(a, grid, reuse=True)
     y, my, eyy = _ncc_side_cached(b, grid)
-    exy = _cell_means(x * y, grid) - mx * my
+    exy = _cell_means(cv2.multiply(x, y, scratch("ncc_xy", x.shape)), grid) - mx * my
     return exy / np.sqrt(np.maximum(exx, 1e-3) * np.maximum(eyy, 1e-3))
 
 
-def _ncc_side(a: np.ndarray, grid: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One image's part of `cell_ncc`: its smoothed half-size copy, cell means and variances."""
+def _ncc_side(a: np.ndarray, grid: tuple[int, int], reuse: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One image's part of `cell_ncc`: its smoothed half-size copy, cell means and variances
+    (`reuse`: the copy is this thread's scratch array, valid until the next call)."""
     size = (max(8, a.shape[1] // 2), max(8, a.shape[0] // 2))
-    x = cv2.GaussianBlur(cv2.resize(a, size, interpolation=cv2.INTER_AREA).astype(np.float32), (0, 0), 1.0)
+    shape = (size[1], size[0])
+    half = cv2.resize(a, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    x = cv2.GaussianBlur(half, (0, 0), 1.0, dst=scratch("ncc_x", shape) if reuse else None)
     mx = _cell_means(x, grid)
-    return x, mx, _cell_means(x * x, grid) - mx * mx
+    return x, mx, _cell_means(cv2.multiply(x, x, scratch("ncc_xx", shape)), grid) - mx * mx
 
 
 _NCC_CACHE: dict[tuple[int, tuple[int, int]], tuple[np.ndarray, tuple]] = {}

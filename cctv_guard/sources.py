@@ -1,13 +1,16 @@
 """Sources: the only module that opens video files, image folders, single images and streams.
 
-Everything downstream receives `Frame`s: a BGR uint8 image, its time in seconds from the start
-of the source (from the stream's presentation timestamps, not frame counts), its ordinal and
-whether it was a keyframe. Two decoding paths keep analysis at the speed of the decoder:
+Everything downstream receives `Frame`s: the picture, its time in seconds from the start of the
+source (from the stream's presentation timestamps, not frame counts), its ordinal and whether it
+was a keyframe. Two decoding paths keep analysis at the speed of the decoder:
 
 * keyframes only (`keyframes_only=True`): non-key packets are never handed to the decoder;
 * sampled (`every=0.5`): every packet is decoded (that is unavoidable for inter frames) but only
-  frames on the sampling grid are converted to arrays, optionally downscaled inside swscale
-  (`max_width`), which is far cheaper than converting every frame.
+  frames on the sampling grid are handed on.
+
+A decoded picture is converted to an array only when asked, and only to what is asked for: BGR
+(`Frame.image`, at most `max_width` wide) or grey at the analysis size (`Frame.gray`), both made
+from the YUV planes inside swscale, which is far cheaper than converting every frame to BGR.
 
 Corrupt packets inside good footage are skipped and counted; an unreadable source raises
 `SourceError` with a one-line message. Credentials in stream URLs never appear in messages.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,12 +45,62 @@ MAX_CONSECUTIVE_CORRUPT = 200
 DEFAULT_IMAGE_INTERVAL_S = 1.0
 
 
-@dataclass(frozen=True)
 class Frame:
-    image: np.ndarray  # (H, W, 3) uint8, BGR
-    t: float  # seconds from the start of the source
-    index: int  # ordinal among the frames this iteration yielded
-    keyframe: bool
+    """One frame: its time in seconds from the start of the source, its ordinal among the
+    frames an iteration yielded, whether it was a keyframe, and its picture.
+
+    `image` is the picture as BGR uint8 (at most the `max_width` asked for); `gray(size)` is it
+    as grey uint8 at exactly `size` (w, h), the form the tamper analysis works on. A decoded video
+    picture is converted only when one of them is asked for (in the thread that asks), straight
+    from its YUV planes inside swscale: most analysed frames never need a BGR copy.
+    A picture that cannot be converted raises ValueError.
+    """
+
+    __slots__ = ("t", "index", "keyframe", "_image", "_picture", "_max_width")
+
+    def __init__(self, image: np.ndarray | None, t: float, index: int, keyframe: bool, *, picture=None,
+                 max_width: int | None = None):
+        if image is None and picture is None:
+            raise ValueError("a Frame needs an image or a decoded picture")
+        self.t = t
+        self.index = index
+        self.keyframe = keyframe
+        self._image = image
+        self._picture = picture  # an av.VideoFrame
+        self._max_width = max_width
+
+    @property
+    def image(self) -> np.ndarray:
+        if self._image is None:
+            self._image = _convert(self._picture, "bgr24", *_fit_width(self._picture.width, self._picture.height, self._max_width))
+        return self._image
+
+    def gray(self, size: tuple[int, int]) -> np.ndarray:
+        """The picture in grey (full range 0-255) at exactly `size` = (w, h), area-averaged."""
+        w, h = int(size[0]), int(size[1])
+        if self._picture is not None:
+            return _convert(self._picture, "gray", w, h, "AREA")
+        import cv2
+
+        img = self._image
+        g = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        if g.shape[:2] != (h, w):
+            g = cv2.resize(g, (w, h), interpolation=cv2.INTER_AREA if g.shape[1] > w else cv2.INTER_LINEAR)
+        return g
+
+    def bgr(self, width: int) -> np.ndarray:
+        """The picture as BGR uint8 `width` pixels wide (aspect kept): a cheap thumbnail."""
+        if self._picture is not None and self._image is None:
+            p = self._picture
+            return _convert(p, "bgr24", int(width), max(1, round(p.height * width / p.width)), "AREA")
+        import cv2
+
+        img = self.image
+        h = max(1, round(img.shape[0] * width / img.shape[1]))
+        return cv2.resize(img, (int(width), h), interpolation=cv2.INTER_AREA)
+
+    def __repr__(self) -> str:
+        return f"Frame(t={self.t:.3f}, index={self.index}, keyframe={self.keyframe})"
 
 
 @dataclass(frozen=True)
@@ -325,13 +379,8 @@ class Source:
                         return
                     if not sampler.take(time.monotonic() if wall_clock else t):
                         continue
-                    try:
-                        img = _frame_to_bgr(frame, max_width)
-                    except (ValueError, av.error.FFmpegError):
-                        self._counts["corrupt_skipped"] += 1
-                        continue
                     self._counts["yielded"] += 1
-                    yield Frame(img, t, index, bool(frame.key_frame))
+                    yield Frame(None, t, index, bool(frame.key_frame), picture=frame, max_width=max_width)
                     index += 1
         finally:
             self._finish_check()
@@ -383,12 +432,30 @@ def _packets(container, stream, src: Source):
         yield packet  # the final empty packet flushes the decoder's buffered frames
 
 
-def _frame_to_bgr(frame, max_width: int | None) -> np.ndarray:
-    if max_width and frame.width > max_width:
+def _fit_width(width: int, height: int, max_width: int | None) -> tuple[int, int]:
+    """(w, h) of a picture downscaled to at most `max_width` (even sizes for swscale), aspect kept."""
+    if max_width and width > max_width:
         w = int(max_width) // 2 * 2
-        h = max(2, int(round(frame.height * w / frame.width)) // 2 * 2)
-        return frame.to_ndarray(format="bgr24", width=w, height=h)
-    return frame.to_ndarray(format="bgr24")
+        return w, max(2, int(round(height * w / width)) // 2 * 2)
+    return width, height
+
+
+_local = threading.local()
+
+
+def _convert(picture, fmt: str, width: int, height: int, interpolation: str | None = None) -> np.ndarray:
+    """A decoded picture as an array in `fmt` at (width, height). One swscale context per
+    thread is kept and reused: creating one per frame cost more than the conversion."""
+    import av
+    from av.video.reformatter import VideoReformatter
+
+    reformatter = getattr(_local, "reformatter", None)
+    if reformatter is None:
+        reformatter = _local.reformatter = VideoReformatter()
+    try:
+        return reformatter.reformat(picture, format=fmt, width=width, height=height, interpolation=interpolation).to_ndarray()
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise ValueError(f"a decoded picture could not be converted: {exc}") from None
 
 
 def _downscale(img: np.ndarray, max_width: int | None) -> np.ndarray:

@@ -9,7 +9,6 @@ naming the file and the fix instead of an onnxruntime traceback.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import os
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from cctv_guard.errors import ModelError
+from cctv_guard.memory import limit_arenas, release_free_memory
 
 ENV_VAR = "CCTV_GUARD_MODELS"
 MANIFEST = "manifest.json"
@@ -143,7 +143,7 @@ def open_session(path: Path, threads: int | None = None, expected_sha256: str | 
     """
     import onnxruntime as ort
 
-    _glibc()
+    limit_arenas()  # before onnxruntime starts its threads
     if expected_sha256 is not None:
         verify_file(path, expected_sha256)
     elif not path.is_file():
@@ -181,34 +181,6 @@ def _warm_up(session, path: Path) -> None:
         session.run(None, feeds)
     except Exception as exc:
         raise ModelError(f"model file {path} loads but cannot run: {first_line(exc)}") from None
-
-
-def _glibc():
-    global _libc
-    if _libc is None:
-        try:
-            _libc = ctypes.CDLL("libc.so.6")
-            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
-            # glibc gives every thread that allocates its own heap arena (up to 8 per core); with
-            # onnxruntime's worker threads that fragments memory: measured peak RSS with all
-            # models running 634 MB, 535 MB with two arenas. (Set once, before the pools start.)
-            if "MALLOC_ARENA_MAX" not in os.environ:
-                _libc.mallopt(_M_ARENA_MAX, 2)
-        except (OSError, AttributeError):
-            _libc = False
-    return _libc
-
-
-def release_free_memory() -> None:
-    """Hand freed heap pages back to the OS (glibc's malloc_trim; a no-op elsewhere), so peaks
-    from loading a model or from one large OCR pass do not stay in the process's RSS."""
-    libc = _glibc()
-    if libc:
-        libc.malloc_trim(0)
-
-
-_libc = None
-_M_ARENA_MAX = -8
 
 
 def session_for(name: str, threads: int | None = None, directory: Path | None = None):
