@@ -276,8 +276,9 @@ def check_item(item: WorkItem) -> dict:
     from cctv_guard.privacy import check_hook
 
     baseline = _item_baseline(item)
+    # one worker per core (Ray counts each task as one CPU): decode and analyse in this thread only
     result = check_source(item.source, baseline, every=item.every, keyframes_only=item.keyframes_only,
-                          camera_id=item.camera_id, privacy_fn=check_hook(baseline) if item.privacy else None)
+                          camera_id=item.camera_id, privacy_fn=check_hook(baseline) if item.privacy else None, threads=1)
     return result.to_json()
 
 

@@ -104,6 +104,7 @@ class Profile:
     frames: int  # how many frames it was built from
     start_s: float | None
     end_s: float | None
+    edge_core_ncc: float | None = None  # 10th percentile of the frames' drift.edge_core_likeness (fast path)
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ def profile_from_grays(name: str, grays: list[np.ndarray], colours: list[float],
         colour=float(np.median(colours)),
         noise=float(np.percentile(diffs, 10)) if diffs else 0.0,
         edge_ncc=float(np.percentile([drift.edge_likeness(g, median) for g in grays], 10)) if len(grays) > 1 else None,
+        edge_core_ncc=float(np.percentile([drift.edge_core_likeness(g, median) for g in grays], 10)) if len(grays) > 1 else None,
         frames=len(grays),
         start_s=float(times[0]) if times else None,
         end_s=float(times[-1]) if times else None,
@@ -297,7 +299,7 @@ def _check_polygon(name, points, frame_size) -> tuple[tuple[float, float], ...]:
 # --- the file format ------------------------------------------------------------------------------------
 
 _PROFILE_ARRAYS = ("median", "keypoints", "descriptors", "tex_mean", "tex_std", "sharp_mean", "sharp_std", "luma_cells")
-_PROFILE_SCALARS = ("luma_mean", "luma_std", "colour", "noise", "edge_ncc", "frames", "start_s", "end_s")
+_PROFILE_SCALARS = ("luma_mean", "luma_std", "colour", "noise", "edge_ncc", "frames", "start_s", "end_s", "edge_core_ncc")
 
 
 def to_bytes(b: Baseline) -> bytes:
@@ -380,7 +382,7 @@ def from_bytes(data: bytes, name: str = "baseline") -> Baseline:
                 if key not in files:
                     raise BaselineError(f"{name} is corrupt: profile {pname!r} lacks {k}")
                 arrs[k] = npz[key]
-            optional = {"edge_ncc": None}  # added within version 1: older files lack it
+            optional = {"edge_ncc": None, "edge_core_ncc": None}  # added within version 1: older files lack them
             values = {k: scalars[k] if k in scalars or k not in optional else optional[k] for k in _PROFILE_SCALARS}
             profiles[pname] = Profile(name=pname, **arrs, **values)
         aw, ah = (int(v) for v in header["analysis_size"])

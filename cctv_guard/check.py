@@ -163,7 +163,7 @@ def analyse_frame(
     )
     if obs["defocused"] is not None and obs["defocused"].level == ON:
         obs["frozen"] = None  # a blurred view hides the small changes that show a live camera
-    reg = drift.quick_identity(gray, prof.median, prof.edge_ncc) or drift.register(gray, prof.keypoints, prof.descriptors, prof.median)
+    reg = drift.quick_identity(gray, prof.median, prof.edge_ncc, prof.edge_core_ncc) or drift.register(gray, prof.keypoints, prof.descriptors, prof.median)
     blurred = h.sharpness_ratio < DEFOCUS_RATIO[1] or soft
     if reg.H is None:
         # No registration. A sharp view that matches nothing of the baseline is a camera
@@ -514,9 +514,14 @@ def check_source(
     privacy_fn: PrivacyFn | None = None,
     camera_id: str | None = None,
     config: EventConfig | None = None,
+    threads: int | None = None,
 ) -> CheckResult:
     """Check footage against a baseline. Raises SourceError/BaselineError for bad input;
-    bad frames inside good footage are counted as undetermined."""
+    bad frames inside good footage are counted as undetermined.
+
+    `threads`: None uses every core (the decoder's own threads, and decoding runs ahead in a
+    thread of its own while frames are analysed); 1 decodes and analyses in the calling thread
+    only: what a pool worker that owns one core wants (the fleet audit, Ray's one-CPU tasks)."""
     from cctv_guard.sources import open_source
 
     with open_source(uri) as src:
@@ -527,7 +532,9 @@ def check_source(
         hi = end if end is not None else info.duration_s
         total = (hi - lo) if hi is not None else None
         reps = _Representatives()
-        frames = prefetch(src.frames(every=every, keyframes_only=keyframes_only, start=start, end=end, max_width=FETCH_WIDTH))
+        frames = src.frames(every=every, keyframes_only=keyframes_only, start=start, end=end, max_width=FETCH_WIDTH, threads=threads)
+        if threads is None or threads > 1:
+            frames = prefetch(frames)
         tracker, analysed, undetermined, vis_flags, first_t, last_t, profiles = check_frames(
             frames,
             baseline,

@@ -280,12 +280,15 @@ class Source:
         end: float | None = None,
         max_width: int | None = None,
         sample_clock: Literal["pts", "wall"] = "pts",
+        threads: int | None = None,
     ) -> Iterator[Frame]:
         """Frames in time order. `every` samples one frame per that many seconds; `keyframes_only`
         decodes only keyframes (images count as keyframes); [start, end) bounds in seconds;
         `max_width` downscales (keeping aspect) while converting, which is cheap.
         `sample_clock="wall"` spaces samples by arrival time instead of stream time: for live
-        streams whose time stamps are synthetic (HTTP MJPEG gets a made-up 25 fps)."""
+        streams whose time stamps are synthetic (HTTP MJPEG gets a made-up 25 fps).
+        `threads` caps the decoder's threads (None: FFmpeg's choice, one per core; 1: decode in
+        the calling thread only, for pool workers that each own one core)."""
         if every is not None and every <= 0:
             raise SourceError(f"--every must be positive seconds, got {every}")
         if start is not None and end is not None and end <= start:
@@ -296,7 +299,7 @@ class Source:
         if self.kind in ("image", "images"):
             yield from self._image_frames(sampler, start, end, max_width)
         else:
-            yield from self._video_frames(sampler, keyframes_only, start, end, max_width, sample_clock == "wall")
+            yield from self._video_frames(sampler, keyframes_only, start, end, max_width, sample_clock == "wall", threads)
 
     # images
     def _image_frames(self, sampler: "_Sampler", start, end, max_width) -> Iterator[Frame]:
@@ -331,12 +334,18 @@ class Source:
         self._container = _av_open(self._uri, self.kind, self._timeout_s, self._transport)
         return self._container
 
-    def _video_frames(self, sampler: "_Sampler", keyframes_only, start, end, max_width, wall_clock=False) -> Iterator[Frame]:
+    def _video_frames(self, sampler: "_Sampler", keyframes_only, start, end, max_width, wall_clock=False,
+                      threads: int | None = None) -> Iterator[Frame]:
         import av
 
         container = self._open_container()
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        if threads is not None and threads <= 1:
+            stream.thread_type = "NONE"
+        else:
+            stream.thread_type = "AUTO"
+            if threads:
+                stream.codec_context.thread_count = int(threads)
         if keyframes_only:
             stream.codec_context.skip_frame = "NONKEY"
         tb = stream.time_base or Fraction(1, 90000)

@@ -8,7 +8,8 @@
 The synthetic fleet: one 1280x720, 25 fps H.264 clip (a keyframe every 2 s, no B-frames: the
 layout of a typical IP camera stream) rendered from OpenCV's vtest.avi (or samples/vtest_normal.mp4
 when vtest.avi is absent): cropped to 16:9, upscaled, looped back and forth to `--minutes`. Every
-camera's recording of the day is a hard link to that clip (decoding is CPU-bound, so N links cost
+camera's recording of the day is a hard link to that clip (clips longer than 2 min repeat a
+rendered 2-min clip, remuxed without re-encoding) (decoding is CPU-bound, so N links cost
 N decodes; the page cache only removes disk reads, which a real NVR mount would add). Each camera
 has the same baseline (built from the clip's first 20 s) and a district and coordinates.
 
@@ -38,7 +39,7 @@ from pathlib import Path
 import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from footage import REPO, FrameBank, find_vtest, write_mp4  # noqa: E402
+from footage import REPO, FrameBank, find_vtest, remux_repeated, write_mp4  # noqa: E402
 
 sys.path.insert(0, str(REPO))
 from cctv_guard import audit  # noqa: E402
@@ -63,7 +64,17 @@ def decode_keyframes(item: audit.WorkItem) -> dict:
             "events": [], "findings": []}
 
 
+RENDER_MINUTES = 2.0  # longer clips repeat a rendered 2-minute clip (remuxed: no re-encoding)
+
+
 def make_clip(path: Path, minutes: float) -> Path:
+    if minutes > RENDER_MINUTES and (minutes / RENDER_MINUTES).is_integer():
+        part = path.with_name(f"clip_{RENDER_MINUTES:g}min.mp4")
+        if not part.exists():
+            make_clip(part, RENDER_MINUTES)
+        remux_repeated(part, path, int(minutes / RENDER_MINUTES))
+        print(f"made {path.name}: {part.name} {int(minutes / RENDER_MINUTES)} times over ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
+        return path
     try:
         source = find_vtest()
     except SystemExit:

@@ -74,31 +74,8 @@ def segment_frames(vtest: Path):
         yield osd_clock(add_noise(img, 2.0, frame_rng(1, t)), t)
 
 
-def remux_repeated(segment: Path, dest: Path, times: int) -> None:
-    """Concatenate `times` copies of `segment` by remuxing its packets with shifted timestamps."""
-    import av
-
-    tmp = dest.with_name(f".{dest.name}.partial")
-    with av.open(str(segment)) as inp:
-        ist = inp.streams.video[0]
-        packets = [(bytes(p), p.pts, p.dts, p.is_keyframe) for p in inp.demux(ist) if p.dts is not None and p.size]
-        tb = ist.time_base
-        step = packets[1][1] - packets[0][1] if len(packets) > 1 else 1
-        span = max(p[1] for p in packets) - min(p[1] for p in packets) + step
-        with av.open(str(tmp), "w", format="mp4") as out:
-            ost = out.add_stream_from_template(ist)
-            for rep in range(times):
-                off = rep * span
-                for data, pts, dts, key in packets:
-                    pkt = av.Packet(data)
-                    pkt.pts, pkt.dts, pkt.time_base, pkt.is_keyframe = pts + off, dts + off, tb, key
-                    pkt.stream = ost
-                    out.mux(pkt)
-    os.replace(tmp, dest)
-
-
 def ensure_file(vtest: Path | None, minutes: int, cache: Path) -> Path:
-    from footage import find_vtest, write_mp4
+    from footage import find_vtest, remux_repeated, write_mp4
 
     cache.mkdir(parents=True, exist_ok=True)
     segment = cache / f"segment_{SEGMENT_S}s_720p25.mp4"

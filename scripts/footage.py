@@ -147,3 +147,26 @@ class FrameBank:
         import cv2
 
         return cv2.imdecode(np.frombuffer(self._jpegs[self.index_at(t)], np.uint8), cv2.IMREAD_COLOR)
+
+
+def remux_repeated(segment: Path, dest: Path, times: int) -> None:
+    """Concatenate `times` copies of `segment` by remuxing its packets with shifted timestamps."""
+    import av
+
+    tmp = dest.with_name(f".{dest.name}.partial")
+    with av.open(str(segment)) as inp:
+        ist = inp.streams.video[0]
+        packets = [(bytes(p), p.pts, p.dts, p.is_keyframe) for p in inp.demux(ist) if p.dts is not None and p.size]
+        tb = ist.time_base
+        step = packets[1][1] - packets[0][1] if len(packets) > 1 else 1
+        span = max(p[1] for p in packets) - min(p[1] for p in packets) + step
+        with av.open(str(tmp), "w", format="mp4") as out:
+            ost = out.add_stream_from_template(ist)
+            for rep in range(times):
+                off = rep * span
+                for data, pts, dts, key in packets:
+                    pkt = av.Packet(data)
+                    pkt.pts, pkt.dts, pkt.time_base, pkt.is_keyframe = pts + off, dts + off, tb, key
+                    pkt.stream = ost
+                    out.mux(pkt)
+    os.replace(tmp, dest)

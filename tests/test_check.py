@@ -96,6 +96,35 @@ def test_json_shape(vtest_baseline):
     json.dumps(doc)  # plain JSON types only
 
 
+def test_single_thread_check_equals_the_threaded_one(vtest_baseline):
+    """threads=1 (pool workers: decode and analyse in the calling thread) gives the same result."""
+    path = SAMPLES / "vtest_covered.mp4"
+    one = check_source(path, vtest_baseline, every=0.5, threads=1).to_json()
+    many = check_source(path, vtest_baseline, every=0.5).to_json()
+    assert one["events"] and one["events"][0]["kind"] == "covered"
+    assert one == many
+
+
+def test_frames_decode_lazily_and_grey_matches_bgr():
+    """A decoded frame becomes BGR or grey only when asked; the grey analysis image made from its
+    YUV planes agrees with the one made from its BGR picture (same view, within rounding)."""
+    from cctv_guard.baseline import analysis_gray
+    from cctv_guard.sources import open_source
+
+    with open_source(SAMPLES / "vtest_normal.mp4") as src:
+        frames = list(src.frames(every=5.0, end=20.0, max_width=320, threads=1))
+    assert len(frames) == 4 and all(f._image is None for f in frames)  # nothing converted yet
+    f = frames[2]
+    gray = f.gray((240, 180))
+    assert gray.shape == (180, 240) and gray.dtype == np.uint8 and f._image is None
+    from_bgr = analysis_gray(f.image, (240, 180))
+    assert f.image.shape == (240, 320, 3)  # the 480x360 sample, at most max_width wide
+    assert abs(float(gray.mean()) - float(from_bgr.mean())) < 1.5  # full range grey, like BGR2GRAY
+    assert np.corrcoef(gray.ravel(), from_bgr.ravel())[0, 1] > 0.98  # the same picture
+    assert f.bgr(64).shape == (48, 64, 3)
+
+
+
 def test_compliant_and_inconclusive(vtest_baseline, vtest_frames):
     tracker, analysed, undetermined, *_ = check_frames(vtest_frames, vtest_baseline)
     assert analysed == len(vtest_frames) and undetermined == 0

@@ -116,19 +116,27 @@ def test_unrelated_view_does_not_register(frames, base):
     assert reg.H is None and reg.method == "none"
 
 
-@pytest.mark.parametrize("dx,roll,scale", [(0.015, 0.0, 1.0), (0.0, 1.0, 1.0), (0.0, 0.0, 1.035)])
-def test_fast_path_never_passes_a_moved_view(frames, base, dx, roll, scale):
-    """Half the ON thresholds (1.5 % shift, 1 deg roll, 3.5 % zoom) must go to full registration."""
+_HALF_ON = [(0.015, 0.0, 1.0), (0.0, 1.0, 1.0), (0.0, 0.0, 1.035)]
+
+
+@pytest.mark.parametrize("dx,roll,scale,core", [(*m, True) for m in _HALF_ON + [(0.0, 0.0, 1.02)]] + [(*m, False) for m in _HALF_ON])
+def test_fast_path_never_passes_a_moved_view(frames, base, dx, roll, scale, core):
+    """Half the ON thresholds (1.5 % shift, 1 deg roll, 3.5 % zoom) must go to full registration;
+    with the core-edge floor also a 2 % zoom (`core=False`: baselines from before it was recorded)."""
     img = frames[3]
     h, w = img.shape[:2]
     warped = cv2.warpAffine(img, _similarity(w, h, dx * w, 0, roll, scale), (w, h), borderMode=cv2.BORDER_REFLECT)
     prof = base.profile("day")
-    assert drift.quick_identity(analysis_gray(warped, base.analysis_size), prof.median, prof.edge_ncc) is None
+    assert prof.edge_core_ncc is not None
+    core_floor = prof.edge_core_ncc if core else None
+    assert drift.quick_identity(analysis_gray(warped, base.analysis_size), prof.median, prof.edge_ncc, core_floor) is None
 
 
-def test_fast_path_takes_unmoved_frames(frames, base):
+@pytest.mark.parametrize("core", [True, False], ids=["core-edges", "old-baseline"])
+def test_fast_path_takes_unmoved_frames(frames, base, core):
     prof = base.profile("day")
-    quick = [drift.quick_identity(analysis_gray(f, base.analysis_size), prof.median, prof.edge_ncc) for f in frames]
+    core_floor = prof.edge_core_ncc if core else None
+    quick = [drift.quick_identity(analysis_gray(f, base.analysis_size), prof.median, prof.edge_ncc, core_floor) for f in frames]
     assert sum(q is not None for q in quick) >= 0.8 * len(frames)
     assert all(np.allclose(q.H, np.eye(3)) for q in quick if q is not None)
     assert drift.quick_identity(prof.median, prof.median, None) is None  # no floor recorded: always register
