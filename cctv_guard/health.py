@@ -51,15 +51,15 @@ class CellStats:
 
 
 def _cell_means(a: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
-    """Mean of each grid cell (the last few rows/columns that do not fill a cell are left out)."""
+    """Mean of each grid cell, float32 (the last few rows/columns that do not fill a cell are left out)."""
     rows, cols = grid
     h, w = a.shape[:2]
     ch, cw = h // rows, w // cols
-    a = a.astype(np.float32, copy=False)
     if ch == 0 or cw == 0:
-        return cv2.resize(a, (cols, rows), interpolation=cv2.INTER_AREA)
-    # an area resize by whole cells is the mean of each cell (and much faster than numpy's)
-    return cv2.resize(a[: ch * rows, : cw * cols], (cols, rows), interpolation=cv2.INTER_AREA)
+        return cv2.resize(a.astype(np.float32, copy=False), (cols, rows), interpolation=cv2.INTER_AREA)
+    # sum each band of rows, then each cell's columns: half the time of an area resize
+    bands = a[: ch * rows, : cw * cols].reshape(rows, ch, cw * cols).sum(axis=1, dtype=np.float32)
+    return bands.reshape(rows, cols, cw).sum(axis=2) * np.float32(1.0 / (ch * cw))
 
 
 def cell_stats(gray: np.ndarray, grid: tuple[int, int]) -> CellStats:
