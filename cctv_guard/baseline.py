@@ -80,6 +80,12 @@ def colourfulness(image: np.ndarray) -> float:
     return float(np.sqrt(rg.var() + yb.var()) + 0.3 * np.sqrt(rg.mean() ** 2 + yb.mean() ** 2))
 
 
+def frame_colourfulness(frame) -> float:
+    """`colourfulness` of a `sources.Frame` (on its cheap thumbnail) or of anything with a BGR `.image`."""
+    bgr = getattr(frame, "bgr", None)
+    return colourfulness(bgr(COLOUR_WIDTH) if bgr is not None else frame.image)
+
+
 # --- the data ---------------------------------------------------------------------------------------
 
 
@@ -211,7 +217,7 @@ def _window_frames(source_uri, *, start, end, every, progress: Progress | None, 
             if progress is not None:
                 progress(f.t - lo, (hi - lo) if hi is not None else None)
             try:
-                gray, colour = f.gray(size), colourfulness(f.bgr(COLOUR_WIDTH))
+                gray, colour = f.gray(size), frame_colourfulness(f)
             except ValueError:  # a picture that cannot be converted: left out like a corrupt one
                 continue
             grays.append(gray)
@@ -415,6 +421,7 @@ __all__ = [
     "build_profile",
     "check_fits",
     "colourfulness",
+    "frame_colourfulness",
     "from_bytes",
     "load_baseline",
     "profile_from_grays",

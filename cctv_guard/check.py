@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from cctv_guard import __version__, drift, health
-from cctv_guard.baseline import COLOUR_WIDTH, FETCH_WIDTH, GRID, Baseline, Profile, analysis_gray, check_fits, colourfulness
+from cctv_guard.baseline import FETCH_WIDTH, GRID, Baseline, Profile, analysis_gray, check_fits, colourfulness, frame_colourfulness
 from cctv_guard.events import ARTICLES, CLEAR, ON, SUSTAIN, Event, EventConfig, EventTracker, Observation
 from cctv_guard.memory import reuse_frame_memory
 
@@ -412,13 +412,6 @@ def check_frames(
     return tracker, analysed, undetermined, vis_flags, first_t, last_t, profiles
 
 
-def frame_colour(frame) -> float:
-    """`colourfulness` of a `sources.Frame` (from a thumbnail) or of anything with a BGR `.image`."""
-    from cctv_guard.sources import Frame
-
-    return colourfulness(frame.bgr(COLOUR_WIDTH) if isinstance(frame, Frame) else frame.image)
-
-
 def _analyse(frame, t: float, baseline: Baseline, prev_gray: np.ndarray | None) -> tuple[FrameAnalysis, np.ndarray]:
     """`analyse_frame` of a `sources.Frame` (grey straight from the decoded picture) or of
     anything with a BGR `.image`."""
@@ -426,7 +419,7 @@ def _analyse(frame, t: float, baseline: Baseline, prev_gray: np.ndarray | None) 
 
     if not isinstance(frame, Frame):
         return analyse_frame(frame.image, t, baseline, prev_gray)
-    colour = frame_colour(frame) if len(baseline.profiles) > 1 else None
+    colour = frame_colourfulness(frame) if len(baseline.profiles) > 1 else None
     return analyse_frame(None, t, baseline, prev_gray, gray=frame.gray(baseline.analysis_size), colour=colour)
 
 

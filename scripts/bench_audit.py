@@ -47,6 +47,7 @@ from cctv_guard.baseline import FETCH_WIDTH, build_baseline, load_baseline, save
 from cctv_guard.errors import CctvGuardError  # noqa: E402
 
 DAY = "2026-11-27"
+DECODE_THREADS_ENV = "CCTV_GUARD_BENCH_DECODE_THREADS"
 SIZE = (1280, 720)
 FPS = 25.0
 
@@ -56,8 +57,9 @@ def decode_keyframes(item: audit.WorkItem) -> dict:
     from cctv_guard.sources import open_source
 
     n = 0
+    threads = int(os.environ.get(DECODE_THREADS_ENV, "0")) or None  # set by --decode-threads (read in the worker)
     with open_source(item.source) as src:
-        for _ in src.frames(keyframes_only=True, max_width=FETCH_WIDTH):
+        for _ in src.frames(keyframes_only=True, max_width=FETCH_WIDTH, threads=threads):
             n += 1
         duration = src.info.duration_s
     return {"schema": "cctv-guard/check@1", "verdict": "compliant", "frames_analyzed": n, "duration_s": duration,
@@ -164,10 +166,15 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=2.0, help="length of each recording")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--no-html", action="store_true", help="audit without the per-recording HTML reports")
+    ap.add_argument("--decode-threads", type=int, default=0,
+                    help="decoder threads per worker for the decode-only reference (default: FFmpeg's choice, one per "
+                         "core; 1: single-threaded, as the audit's own workers decode)")
     ap.add_argument("--keep", type=Path, help="build the fleet here and keep it (reused when present)")
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args()
 
+    if args.decode_threads:
+        os.environ[DECODE_THREADS_ENV] = str(args.decode_threads)  # inherited by the pool's workers
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench_audit_"))
     root.mkdir(parents=True, exist_ok=True)
     try:
