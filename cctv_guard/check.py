@@ -392,7 +392,7 @@ def check_frames(
                 intervals.append(step)
         interval = float(statistics.median(intervals[-50:])) if intervals else (nominal_interval or 0.2)
         try:
-            fa, gray = _analyse(frame, t, baseline, prev_gray)
+            fa, gray = analyse_any(frame, t, baseline, prev_gray)
         except analysis_errors():
             undetermined += 1
             prev_t = t
@@ -412,9 +412,9 @@ def check_frames(
     return tracker, analysed, undetermined, vis_flags, first_t, last_t, profiles
 
 
-def _analyse(frame, t: float, baseline: Baseline, prev_gray: np.ndarray | None) -> tuple[FrameAnalysis, np.ndarray]:
-    """`analyse_frame` of a `sources.Frame` (grey straight from the decoded picture) or of
-    anything with a BGR `.image`."""
+def analyse_any(frame, t: float, baseline: Baseline, prev_gray: np.ndarray | None) -> tuple[FrameAnalysis, np.ndarray]:
+    """`analyse_frame` of a `sources.Frame` (grey straight from the decoded picture, no BGR copy)
+    or of anything with a BGR `.image`."""
     from cctv_guard.sources import Frame
 
     if not isinstance(frame, Frame):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cctv_guard.baseline import Baseline
-from cctv_guard.check import analyse_frame, analysis_errors
+from cctv_guard.check import analyse_any, analyse_frame, analysis_errors
 from cctv_guard.events import EventConfig, EventTracker
 
 
@@ -29,13 +29,17 @@ class LiveChecker:
         self._prev_gray = None
         self._prev_t = None
 
-    def feed(self, image: np.ndarray, t: float) -> list[tuple[str, dict]]:
-        """Analyse one frame at time `t`; return [("open"|"closed", event_json), ...]."""
+    def feed(self, image, t: float) -> list[tuple[str, dict]]:
+        """Analyse one frame at time `t` (a BGR array, or a `sources.Frame`: then measured from
+        its decoded picture without a BGR copy); return [("open"|"closed", event_json), ...]."""
         if self._prev_t is not None and t > self._prev_t:
             step = t - self._prev_t
             self._interval = 0.8 * self._interval + 0.2 * min(step, 5.0)
         try:
-            fa, gray = analyse_frame(image, t, self.baseline, self._prev_gray)
+            if isinstance(image, np.ndarray):
+                fa, gray = analyse_frame(image, t, self.baseline, self._prev_gray)
+            else:
+                fa, gray = analyse_any(image, t, self.baseline, self._prev_gray)
         except analysis_errors():
             return []  # an undetermined frame neither confirms nor breaks a run
         self.tracker.update(t, self._interval, fa.observations)

@@ -340,7 +340,7 @@ class CameraWorker(threading.Thread):
                         self.metrics.last_stream_t = frame.t
                         if self.metrics.first_frame_wall is None:
                             self.metrics.first_frame_wall = now
-                        changes = checker.feed(frame.image, now - self.epoch)
+                        changes = checker.feed(frame, now - self.epoch)
                         for state, event in changes:
                             self._alert(event, state, frame)
                         self._scan_privacy(frame, now)

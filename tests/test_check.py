@@ -216,3 +216,17 @@ def test_resized_footage_is_compared_at_the_analysis_size(tmp_path):
     assert b.frame_size == (960, 720) and b.analysis_size == (480, 360)
     res = check_source(CLIP, b, every=0.5, start=20.0, end=30.0)
     assert res.frames_analyzed == 20 and res.events == ()
+
+
+def test_live_checker_takes_decoded_frames_or_arrays(vtest_baseline):
+    """The watcher feeds `sources.Frame`s (measured from the decoded picture, no BGR copy); BGR
+    arrays of the same frames give the same events."""
+    from cctv_guard.live import LiveChecker
+
+    with open_source(SAMPLES / "vtest_covered.mp4") as src:
+        frames = list(src.frames(every=0.5, max_width=640))
+    by_frame, by_array = LiveChecker(vtest_baseline), LiveChecker(vtest_baseline)
+    got_frame = [(state, ev["kind"], ev["start_s"]) for f in frames for state, ev in by_frame.feed(f, f.t)]
+    got_array = [(state, ev["kind"], ev["start_s"]) for f in frames for state, ev in by_array.feed(f.image, f.t)]
+    assert [g[:2] for g in got_frame] == [g[:2] for g in got_array] and ("open", "covered") in [g[:2] for g in got_frame]
+    assert all(abs(a[2] - b[2]) <= 1.0 for a, b in zip(got_frame, got_array))
