@@ -413,12 +413,12 @@ def check_frames(
 
 
 def analyse_any(frame, t: float, baseline: Baseline, prev_gray: np.ndarray | None) -> tuple[FrameAnalysis, np.ndarray]:
-    """`analyse_frame` of a `sources.Frame` (grey straight from the decoded picture, no BGR copy)
-    or of anything with a BGR `.image`."""
+    """`analyse_frame` of a `sources.Frame` (grey straight from the decoded picture, no BGR copy),
+    of a BGR array, or of anything with a BGR `.image`."""
     from cctv_guard.sources import Frame
 
     if not isinstance(frame, Frame):
-        return analyse_frame(frame.image, t, baseline, prev_gray)
+        return analyse_frame(frame if isinstance(frame, np.ndarray) else frame.image, t, baseline, prev_gray)
     colour = frame_colourfulness(frame) if len(baseline.profiles) > 1 else None
     return analyse_frame(None, t, baseline, prev_gray, gray=frame.gray(baseline.analysis_size), colour=colour)
 

@@ -119,8 +119,13 @@ def edge_core_likeness(gray: np.ndarray, base_median: np.ndarray) -> float:
     barely move it, while a zoom, roll or shift of a pixel or two takes those edges away (on
     vtest: normal frames 0.82-0.94; a 2 % zoom or 1 deg roll 0.70 at most; plain likeness
     overlapped: 0.69-0.86 against up to 0.76)."""
+    return _core_ncc(_edges(gray), base_median)
+
+
+def _core_ncc(edges: np.ndarray, base_median: np.ndarray) -> float:
+    """NCC of a frame's edge image with the baseline's, on the baseline's strongest edges only."""
     core, idx = _base_core(base_median)
-    return _ncc(core, _edges(gray).ravel()[idx])
+    return _ncc(core, edges.ravel()[idx])
 
 
 def quick_identity(gray: np.ndarray, base_median: np.ndarray, floor: float | None,
@@ -133,8 +138,7 @@ def quick_identity(gray: np.ndarray, base_median: np.ndarray, floor: float | Non
         return None
     a, b = _base_edges(base_median), _edges(gray)
     if core_floor is not None:
-        core, idx = _base_core(base_median)
-        ncc, limit = _ncc(core, b.ravel()[idx]), core_floor
+        ncc, limit = _core_ncc(b, base_median), core_floor
     else:
         ncc, limit = _ncc(a, b), floor
     if ncc < max(QUICK_MIN_NCC, limit - QUICK_MARGIN):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cctv_guard.baseline import Baseline
-from cctv_guard.check import analyse_any, analyse_frame, analysis_errors
+from cctv_guard.check import analyse_any, analysis_errors
 from cctv_guard.events import EventConfig, EventTracker
 
 
@@ -36,10 +36,7 @@ class LiveChecker:
             step = t - self._prev_t
             self._interval = 0.8 * self._interval + 0.2 * min(step, 5.0)
         try:
-            if isinstance(image, np.ndarray):
-                fa, gray = analyse_frame(image, t, self.baseline, self._prev_gray)
-            else:
-                fa, gray = analyse_any(image, t, self.baseline, self._prev_gray)
+            fa, gray = analyse_any(image, t, self.baseline, self._prev_gray)
         except analysis_errors():
             return []  # an undetermined frame neither confirms nor breaks a run
         self.tracker.update(t, self._interval, fa.observations)

@@ -80,13 +80,9 @@ class Frame:
         w, h = int(size[0]), int(size[1])
         if self._picture is not None:
             return _convert(self._picture, "gray", w, h, "AREA")
-        import cv2
+        from cctv_guard.baseline import analysis_gray
 
-        img = self._image
-        g = img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-        if g.shape[:2] != (h, w):
-            g = cv2.resize(g, (w, h), interpolation=cv2.INTER_AREA if g.shape[1] > w else cv2.INTER_LINEAR)
-        return g
+        return analysis_gray(self._image, (w, h))
 
     def bgr(self, width: int) -> np.ndarray:
         """The picture as BGR uint8 `width` pixels wide (aspect kept): a cheap thumbnail."""
