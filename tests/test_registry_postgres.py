@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -23,16 +24,25 @@ def _with_db(url: str, dbname: str) -> str:
     return urlunsplit(parts._replace(path=f"/{dbname}"))
 
 
+@contextmanager
+def _fresh_database(prefix: str):
+    """The URL of a new, empty database on the test server, dropped afterwards."""
+    psycopg = pytest.importorskip("psycopg")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_db(PG_URL, name)
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="module")
 def pg_url():
     """A fresh database for this module, dropped afterwards."""
-    psycopg = pytest.importorskip("psycopg")
-    name = f"cctv_guard_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield _with_db(PG_URL, name)
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _fresh_database("cctv_guard_test") as url:
+        yield url
 
 
 def _empty(url: str) -> None:
@@ -74,12 +84,7 @@ def test_baseline_files_travel_through_the_database(pg_url, tmp_path, baseline_b
 
 
 def test_migrates_a_v1_database(tmp_path) -> None:
-    psycopg = pytest.importorskip("psycopg")
-    name = f"cctv_guard_mig_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = _with_db(PG_URL, name)
-    try:
+    with _fresh_database("cctv_guard_mig") as url:
         with open_registry(tmp_path, url=url, upgrade_to=1) as old:
             assert old.schema_version == 1
             old._db.execute(
@@ -91,31 +96,20 @@ def test_migrates_a_v1_database(tmp_path) -> None:
             c = reg.get_camera("OLD-1")
             assert c.signage is False and c.lat == 36.0 and c.source.endswith("@h/s")
             assert reg.list_cameras()[0].findings()[0]["kind"] == "filing_overdue"
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_concurrent_first_opens_migrate_once(tmp_path) -> None:
     """Several machines opening a new shared registry at once: the advisory lock lets one migrate."""
     from concurrent.futures import ThreadPoolExecutor
 
-    psycopg = pytest.importorskip("psycopg")
-    name = f"cctv_guard_race_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = _with_db(PG_URL, name)
+    with _fresh_database("cctv_guard_race") as url:
 
-    def open_and_close(i: int) -> int:
-        with open_registry(tmp_path / f"m{i}", url=url) as reg:
-            return reg.schema_version
+        def open_and_close(i: int) -> int:
+            with open_registry(tmp_path / f"m{i}", url=url) as reg:
+                return reg.schema_version
 
-    try:
         with ThreadPoolExecutor(6) as pool:
             assert list(pool.map(open_and_close, range(6))) == [SCHEMA_VERSION] * 6
         with open_registry(tmp_path, url=url) as reg:
             versions = [r[0] for r in reg._db.execute("SELECT version FROM schema_version ORDER BY version").fetchall()]
         assert versions == list(range(1, SCHEMA_VERSION + 1))
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
