@@ -8,7 +8,7 @@ checks compare like with like whatever the footage's resolution:
 * ORB keypoints and descriptors of that median (for registration, see `drift`),
 * per-cell texture and sharpness statistics with their natural spread over the window
   (see `health`), the luminance profile and colourfulness (IR night footage is greyscale),
-  the temporal noise level of the sensor (for `frozen`),
+  the temporal noise level of the sensor, between frames and at keyframes (for `frozen`),
 * the original frame size and optional named polygons in original pixel coordinates
   (a must-see zone for Art. 7 coverage; zones named ``privacy*`` are privacy masks).
 
@@ -41,6 +41,7 @@ FETCH_WIDTH = 640  # frames are decoded at most this wide (privacy hooks see the
 COLOUR_WIDTH = 64  # colourfulness is measured on a thumbnail this wide
 GRID = (6, 8)  # rows, cols of the texture/sharpness cell grid
 MAX_BASELINE_FRAMES = 60
+KEYFRAME_SAMPLES = 30  # keyframes (each with the frame before it) measured for the keyframe noise
 ASPECT_TOLERANCE = 0.02
 
 Progress = Callable[[float, float | None], None]  # (seconds done, seconds total or None)
@@ -111,6 +112,11 @@ class Profile:
     start_s: float | None
     end_s: float | None
     edge_core_ncc: float | None = None  # 10th percentile of the frames' drift.edge_core_likeness (fast path)
+    # least change at a keyframe of inter-coded footage (10th percentile of health.frame_change of
+    # each keyframe against the frame before it): a live camera's keyframe brings fresh sensor
+    # noise even where the inter frames of a still scene repeat exactly. None: unknown (intra-only
+    # footage, images, or a baseline saved before it was measured)
+    key_noise: float | None = None
 
 
 @dataclass(frozen=True)
@@ -157,8 +163,15 @@ def build_profile(name: str, images: Iterable[np.ndarray], times: Iterable[float
     return profile_from_grays(name, grays, colours, times), (fw, fh)
 
 
-def profile_from_grays(name: str, grays: list[np.ndarray], colours: list[float], times: Iterable[float] | None = None) -> Profile:
-    """A profile from frames already in grey at the analysis size, with their colourfulness (pure)."""
+def profile_from_grays(
+    name: str,
+    grays: list[np.ndarray],
+    colours: list[float],
+    times: Iterable[float] | None = None,
+    keyframes: list[bool] | None = None,
+) -> Profile:
+    """A profile from frames already in grey at the analysis size, with their colourfulness
+    and, for decoded footage, which of them were keyframes (pure)."""
     from cctv_guard import drift, health
 
     if not grays:
@@ -170,8 +183,13 @@ def profile_from_grays(name: str, grays: list[np.ndarray], colours: list[float],
     kp, desc = drift.features(median, drift.BASELINE_FEATURES)
     tex = np.stack([s.tex for s in stats])
     sharp = np.stack([s.sharp for s in stats])
-    diffs = [health.frame_change(b, a, GRID) for a, b in zip(grays, grays[1:])]
-    diffs = [d for d in diffs if d > 0.005]  # ignore duplicated frames (low-fps cameras re-muxed)
+    changes = [health.frame_change(b, a, GRID) for a, b in zip(grays, grays[1:])]
+    diffs = [d for d in changes if d > 0.005]  # ignore duplicated frames (low-fps cameras re-muxed)
+    key_noise = None
+    if keyframes is not None and len(keyframes) == len(grays) and not all(keyframes):
+        # inter-coded footage: how much the picture changes where the encoder refreshes it
+        key_diffs = [d for d, key in zip(changes, keyframes[1:]) if key and d > 0.005]
+        key_noise = float(np.percentile(key_diffs, 10)) if key_diffs else None
     return Profile(
         name=name,
         median=median,
@@ -188,6 +206,7 @@ def profile_from_grays(name: str, grays: list[np.ndarray], colours: list[float],
         noise=float(np.percentile(diffs, 10)) if diffs else 0.0,
         edge_ncc=float(np.percentile([drift.edge_likeness(g, median) for g in grays], 10)) if len(grays) > 1 else None,
         edge_core_ncc=float(np.percentile([drift.edge_core_likeness(g, median) for g in grays], 10)) if len(grays) > 1 else None,
+        key_noise=key_noise,
         frames=len(grays),
         start_s=float(times[0]) if times else None,
         end_s=float(times[-1]) if times else None,
@@ -195,9 +214,10 @@ def profile_from_grays(name: str, grays: list[np.ndarray], colours: list[float],
 
 
 def _window_frames(source_uri, *, start, end, every, progress: Progress | None, fits: Baseline | None = None):
-    """Grey analysis images, colourfulness and times of the frames of [start, end) of a source
-    (at most MAX_BASELINE_FRAMES, evenly spread), with its frame size and URI. With `fits`,
-    the footage must fit that baseline and is measured at its analysis size."""
+    """Grey analysis images, colourfulness, times and keyframe flags of the frames of [start, end)
+    of a source (about MAX_BASELINE_FRAMES, evenly spread, plus every keyframe with the frame
+    before it), with its frame size and URI. With `fits`, the footage must fit that baseline and
+    is measured at its analysis size."""
     from cctv_guard.sources import open_source
 
     with open_source(source_uri) as src:
@@ -212,8 +232,9 @@ def _window_frames(source_uri, *, start, end, every, progress: Progress | None, 
                 every = max((hi - lo) / MAX_BASELINE_FRAMES, 1.0 / (info.fps or 25.0) * 0.999)
             else:
                 every = 1.0
-        grays, colours, times = [], [], []
-        for f in src.frames(every=every, start=start, end=end, max_width=FETCH_WIDTH):
+        grays, colours, times, keys = [], [], [], []
+        key_every = (hi - lo) / KEYFRAME_SAMPLES if hi is not None and hi > lo else 0.0
+        for f in src.frames(every=every, start=start, end=end, max_width=FETCH_WIDTH, with_keyframes=key_every):
             if progress is not None:
                 progress(f.t - lo, (hi - lo) if hi is not None else None)
             try:
@@ -223,17 +244,20 @@ def _window_frames(source_uri, *, start, end, every, progress: Progress | None, 
             grays.append(gray)
             colours.append(colour)
             times.append(f.t)
+            keys.append(bool(f.keyframe))
             if len(grays) >= 4 * MAX_BASELINE_FRAMES and hi is None:
                 break
-        if len(grays) > MAX_BASELINE_FRAMES:  # evenly thin out (images/streams of unknown length)
-            keep = np.linspace(0, len(grays) - 1, MAX_BASELINE_FRAMES).round().astype(int)
-            grays, colours, times = ([seq[i] for i in keep] for seq in (grays, colours, times))
+        # keyframes of inter-coded footage stay, each with the frame before it
+        at_keys = set() if all(keys) else {j for i, k in enumerate(keys) if k for j in (i - 1, i) if j >= 0}
+        if len(grays) - len(at_keys) > MAX_BASELINE_FRAMES:  # evenly thin out (images/streams of unknown length)
+            keep = sorted(at_keys | set(np.linspace(0, len(grays) - 1, MAX_BASELINE_FRAMES).round().astype(int).tolist()))
+            grays, colours, times, keys = ([seq[i] for i in keep] for seq in (grays, colours, times, keys))
         if not grays:
             raise BaselineError(
                 f"no frames in the window [{lo:g}, {'end' if end is None else f'{end:g}'}) s of {info.uri}"
                 f" (footage is {info.duration_s or 0:.1f} s long)"
             )
-        return grays, colours, times, (info.width, info.height), info.uri
+        return grays, colours, times, keys, (info.width, info.height), info.uri
 
 
 def build_baseline(
@@ -249,8 +273,8 @@ def build_baseline(
     """Build a baseline from frames of [start, end) seconds of a source (default: all of it,
     sampled to at most MAX_BASELINE_FRAMES frames)."""
     reuse_frame_memory()
-    grays, colours, times, frame_size, uri = _window_frames(source_uri, start=start, end=end, every=every, progress=progress)
-    prof = profile_from_grays(profile, grays, colours, times)
+    grays, colours, times, keys, frame_size, uri = _window_frames(source_uri, start=start, end=end, every=every, progress=progress)
+    prof = profile_from_grays(profile, grays, colours, times, keys)
     from cctv_guard import __version__
 
     size = analysis_size(*frame_size)
@@ -269,8 +293,8 @@ def add_profile(
     progress: Progress | None = None,
 ) -> Baseline:
     """A copy of `baseline` with one more (or a replaced) lighting profile, e.g. ``night``."""
-    grays, colours, times, _, _ = _window_frames(source_uri, start=start, end=end, every=every, progress=progress, fits=baseline)
-    prof = profile_from_grays(name, grays, colours, times)
+    grays, colours, times, keys, _, _ = _window_frames(source_uri, start=start, end=end, every=every, progress=progress, fits=baseline)
+    prof = profile_from_grays(name, grays, colours, times, keys)
     profiles = dict(baseline.profiles)
     profiles[name] = prof
     return replace(baseline, profiles=profiles)
@@ -305,7 +329,7 @@ def _check_polygon(name, points, frame_size) -> tuple[tuple[float, float], ...]:
 # --- the file format ------------------------------------------------------------------------------------
 
 _PROFILE_ARRAYS = ("median", "keypoints", "descriptors", "tex_mean", "tex_std", "sharp_mean", "sharp_std", "luma_cells")
-_PROFILE_SCALARS = ("luma_mean", "luma_std", "colour", "noise", "edge_ncc", "frames", "start_s", "end_s", "edge_core_ncc")
+_PROFILE_SCALARS = ("luma_mean", "luma_std", "colour", "noise", "edge_ncc", "frames", "start_s", "end_s", "edge_core_ncc", "key_noise")
 
 
 def to_bytes(b: Baseline) -> bytes:
@@ -388,7 +412,7 @@ def from_bytes(data: bytes, name: str = "baseline") -> Baseline:
                 if key not in files:
                     raise BaselineError(f"{name} is corrupt: profile {pname!r} lacks {k}")
                 arrs[k] = npz[key]
-            optional = {"edge_ncc": None, "edge_core_ncc": None}  # added within version 1: older files lack them
+            optional = {"edge_ncc": None, "edge_core_ncc": None, "key_noise": None}  # added within version 1: older files lack them
             values = {k: scalars[k] if k in scalars or k not in optional else optional[k] for k in _PROFILE_SCALARS}
             profiles[pname] = Profile(name=pname, **arrs, **values)
         aw, ah = (int(v) for v in header["analysis_size"])

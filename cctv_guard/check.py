@@ -55,6 +55,9 @@ UNMATCHED_SHARPNESS = 0.7
 UNMATCHED_LIKENESS = 0.3
 UNMATCHED_TEXTURE_P90 = 1.0  # a real new view has places at least as textured as the baseline's
 UNMATCHED_TEXTURE = 0.15  # ...and is not flat overall (a cloth or hand over the lens is)
+# a registration on fewer feature matches than this does not outweigh a cover: a sheet over half
+# the lens leaves a few stray matches whose homography wobbles (a real move keeps 45 or more)
+WEAK_INLIERS = 30
 
 Progress = Callable[[float, float | None], None]
 PrivacyFn = Callable[[list], list]
@@ -101,16 +104,18 @@ def analyse_frame(
     *,
     gray: np.ndarray | None = None,
     colour: float | None = None,
+    keyframe: bool | None = None,
 ) -> tuple[FrameAnalysis, np.ndarray]:
     """Measure one frame (a BGR `image`, or its grey analysis image `gray` plus, for baselines
-    with several lighting profiles, its `colour`fulness); returns the analysis and the grey
-    analysis image (for the next frame)."""
+    with several lighting profiles, its `colour`fulness; `keyframe`: whether it was a keyframe of
+    its footage, None if not known); returns the analysis and the grey analysis image (for the
+    next frame)."""
     if gray is None:
         gray = analysis_gray(image, baseline.analysis_size)
     if colour is None and len(baseline.profiles) > 1:
         colour = colourfulness(image)
     prof = pick_profile(baseline, colour or 0.0, gray)
-    h = health.measure(gray, prof, prev_gray, GRID)
+    h = health.measure(gray, prof, prev_gray, GRID, keyframe)
     obs: dict[str, Observation | None] = {}
 
     obs["blackout"] = Observation(
@@ -122,11 +127,16 @@ def analyse_frame(
     if h.frame_diff is None:
         obs["frozen"] = None
     else:
+        at_key = bool(keyframe) and prof.key_noise is not None
+        live = prof.key_noise if at_key else prof.noise
         obs["frozen"] = Observation(
             ON if h.frozen else CLEAR,
-            severity=1.0 - min(1.0, h.frame_diff / max(prof.noise, 0.1)),
-            details={"frame_diff": round(h.frame_diff, 3), "baseline_noise": round(prof.noise, 3)},
-            evidence=f"change since the previous analysed frame {h.frame_diff:.3f} grey levels (live footage changed at least {prof.noise:.2f})",
+            severity=1.0 - min(1.0, h.frame_diff / max(live, 0.1)),
+            details={"frame_diff": round(h.frame_diff, 3), "baseline_noise": round(live, 3), "keyframe": keyframe},
+            evidence=f"change since the previous analysed frame {h.frame_diff:.3f} grey levels "
+            + (f"at a keyframe (live footage changed at least {live:.2f} at keyframes)" if at_key
+               else f"(live footage changed at least {live:.2f})"),
+            decisive=h.frozen_decisive,
         )
     reg = drift.Registration(None, "skipped", 0, 0.0)
     mot = None
@@ -165,7 +175,9 @@ def analyse_frame(
         obs["frozen"] = None  # a blurred view hides the small changes that show a live camera
     reg = drift.quick_identity(gray, prof.median, prof.edge_ncc, prof.edge_core_ncc) or drift.register(gray, prof.keypoints, prof.descriptors, prof.median)
     blurred = h.sharpness_ratio < DEFOCUS_RATIO[1] or soft
-    if reg.H is None:
+    if reg.H is not None and reg.method == "features" and reg.inliers < WEAK_INLIERS and h.cover_fraction >= COVER_FRACTION[0]:
+        obs.update({"moved": None, "rotated": None, "zoomed": None, "coverage_lost": None})  # undetermined
+    elif reg.H is None:
         # No registration. A sharp view that matches nothing of the baseline is a camera
         # pointed elsewhere (its new view may well have less texture: a wall, the sky), not a
         # cover: things close enough to the lens to cover it are out of focus.
@@ -420,7 +432,8 @@ def analyse_any(frame, t: float, baseline: Baseline, prev_gray: np.ndarray | Non
     if not isinstance(frame, Frame):
         return analyse_frame(frame if isinstance(frame, np.ndarray) else frame.image, t, baseline, prev_gray)
     colour = frame_colourfulness(frame) if len(baseline.profiles) > 1 else None
-    return analyse_frame(None, t, baseline, prev_gray, gray=frame.gray(baseline.analysis_size), colour=colour)
+    return analyse_frame(None, t, baseline, prev_gray, gray=frame.gray(baseline.analysis_size), colour=colour,
+                         keyframe=frame.keyframe)
 
 
 class _Failed:

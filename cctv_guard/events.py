@@ -6,7 +6,10 @@ that keeps an open event open but never starts one: hysteresis), *clear*, or not
 
 An event opens once its condition has held on at least `min_frames` consecutive analysed
 frames and *either* those frames cover `persist_s` of footage (each analysed frame stands for
-one sampling interval) *or* there are `persist_frames` of them. With keyframes 2 s apart that
+one sampling interval) *or* there are `persist_frames` of them, and at least one frame of the
+run is *decisive* (an observation can say it is not: a repeated inter frame of H.264 footage
+shows a frozen camera only once a keyframe repeats too; a run with no decisive frame opens
+after `undecided_max_s`). With keyframes 2 s apart that
 is the second frame showing the condition (2 s); with dense sampling (5 frames/s, the default
 for short files) it is the 5th frame (1 s): five independent frames agreeing is strong
 evidence, and it keeps detection within 2 s of onset for gradual tampering (a lens slowly
@@ -47,6 +50,7 @@ class Observation:
     severity: float = 0.0  # 0..1, how clearly the condition holds
     details: Mapping = field(default_factory=dict)
     evidence: str = ""
+    decisive: bool = True  # False: this ON frame may carry a run but cannot open an event by itself
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class EventConfig:
     min_frames: int = 2
     release_s: float = 2.0
     persist_overrides: Mapping[str, float] = field(default_factory=dict)  # kind -> persist_s
+    undecided_max_s: float = 60.0  # a run with no decisive frame opens after this much footage
 
     def persist(self, kind: str) -> float:
         return float(self.persist_overrides.get(kind, self.persist_s))
@@ -96,6 +101,7 @@ class _Track:
     kept: deque = field(default_factory=lambda: deque(maxlen=MAX_KEPT))  # (t, Observation) of ON frames
     sum_sev: float = 0.0
     n_sev: int = 0
+    decided: bool = False  # the current ON run has a decisive frame
 
 
 class EventTracker:
@@ -124,15 +130,18 @@ class EventTracker:
             tr.first_t, tr.run_frames, tr.run_span = None, 0, 0.0
             tr.sum_sev, tr.n_sev = 0.0, 0
             tr.kept.clear()
+            tr.decided = False
             return
         if tr.first_t is None:
             tr.first_t = t
         tr.run_frames += 1
         tr.run_span += interval
+        tr.decided = tr.decided or obs.decisive
         self._track_peak(tr, t, obs)
         cfg = self.config
         long_enough = tr.run_span >= cfg.persist(kind) - 1e-6 or tr.run_frames >= cfg.persist_frames
-        if long_enough and tr.run_frames >= cfg.min_frames:
+        decided = tr.decided or tr.run_span >= cfg.undecided_max_s - 1e-6
+        if long_enough and decided and tr.run_frames >= cfg.min_frames:
             tr.open_event = {"start_s": tr.first_t, "confirmed_s": t}
             tr.clear_t, tr.clear_span = None, 0.0
             self.opened.append(self._event(kind, tr, None))
@@ -160,7 +169,7 @@ class EventTracker:
         if not tr.kept:
             return 0.0, Observation(ON)
         ranked = sorted(tr.kept, key=lambda to: to[1].severity)
-        return ranked[min(len(ranked) - 1, int(PEAK_QUANTILE * len(ranked)))]
+        return ranked[int(PEAK_QUANTILE * (len(ranked) - 1) + 0.5)]  # with 4 keyframes: the 3rd, not the largest
 
     def _event(self, kind: str, tr: _Track, end_s: float | None) -> Event:
         ev = tr.open_event or {}

@@ -12,6 +12,11 @@ normalised so that illumination changes do not look like tampering:
   so people and vehicles (which bring their own texture) do not count;
 * *frozen* compares consecutive analysed frames against the least change the baseline's own
   consecutive frames showed (sensor noise, compression): real cameras never repeat a frame.
+  In inter-coded footage (H.264/H.265) the inter frames of a still scene can repeat exactly
+  (heavy compression codes the sensor noise away), but every keyframe is coded afresh and
+  brings new noise; a frozen picture re-coded at a keyframe changes far less (only by the
+  encoder's rounding). So at keyframes the change is compared with the baseline's change at
+  keyframes, and repeated inter frames alone do not decide: a keyframe must repeat too.
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ FROZEN_MAX_DIFF = 0.5  # frame change (grey levels) at most this (a static scene
 FROZEN_NOISE_SHARE = 0.35  # ... and below this share of the least change the baseline's frames showed
 FROZEN_NO_NOISE = 0.02  # the limit when the baseline's frames never changed (a still source)
 FROZEN_CELL_SHARE = 0.9  # the change of a frame is that of its 90th-percentile cell (a clock may tick)
+# a keyframe of inter-coded footage is frozen when it changed at most this (grey levels; a frozen
+# picture re-coded by x264 changes by 0.5-1.5, a live still scene's keyframe by 1.9 or more)...
+FROZEN_KEY_MAX_DIFF = 1.5
+FROZEN_KEY_SHARE = 0.6  # ...and below this share of the least change at the baseline's keyframes
 
 
 @dataclass(frozen=True)
@@ -143,10 +152,16 @@ class Health:
     texture_p90: float  # 90th percentile over cells of texture / baseline texture
     frame_diff: float | None  # frame_change since the previous analysed frame
     frozen: bool
+    # a frozen frame that decides: a keyframe (or footage with no known keyframes); repeated
+    # inter frames of inter-coded footage only count once a keyframe repeats too
+    frozen_decisive: bool = True
+    frozen_limit: float | None = None  # the change at or below which this frame is frozen
 
 
-def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple[int, int]) -> Health:
-    """Health measurements of one analysed grey frame against a baseline profile."""
+def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple[int, int],
+            keyframe: bool | None = None) -> Health:
+    """Health measurements of one analysed grey frame against a baseline profile. `keyframe`:
+    whether the frame was a keyframe of its footage (None: not known, e.g. a bare image)."""
     st = cell_stats(gray, grid)
     textured = profile.tex_mean >= MIN_TEXTURE
     if not textured.any():
@@ -176,11 +191,11 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
     luma, luma_std = float(m[0, 0]), float(sd[0, 0])
     median, p95 = _percentiles(gray[::4, ::4], (50, 95))
     blackout = median < BLACKOUT_LUMA and p95 < BLACKOUT_P95
-    diff = None
-    frozen = False
+    diff = limit = None
+    frozen, decisive = False, True
     if change is not None:
         diff = _change_of(change)
-        limit = min(FROZEN_MAX_DIFF, FROZEN_NOISE_SHARE * profile.noise) if profile.noise > 0 else FROZEN_NO_NOISE
+        limit, decisive = frozen_limit(profile, keyframe)
         frozen = diff <= limit and not blackout
     return Health(
         luma=luma,
@@ -194,7 +209,21 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
         texture_p90=_quantile(tex_ratio[textured], 0.9),
         frame_diff=diff,
         frozen=frozen,
+        frozen_decisive=decisive,
+        frozen_limit=limit,
     )
+
+
+def frozen_limit(profile, keyframe: bool | None) -> tuple[float, bool]:
+    """(the frame change at or below which a frame is frozen, whether such a frame decides).
+    Keyframes of inter-coded footage are judged against the baseline's keyframes (`key_noise`);
+    other frames against its least change between frames, and when the baseline knows its
+    footage's keyframes, an inter frame alone never decides."""
+    key_noise = getattr(profile, "key_noise", None)
+    if keyframe and key_noise is not None:
+        return min(FROZEN_KEY_MAX_DIFF, FROZEN_KEY_SHARE * key_noise), True
+    limit = min(FROZEN_MAX_DIFF, FROZEN_NOISE_SHARE * profile.noise) if profile.noise > 0 else FROZEN_NO_NOISE
+    return limit, keyframe is None or key_noise is None
 
 
 def _percentiles(a: np.ndarray, qs: tuple[float, ...]) -> tuple[float, ...]:

@@ -18,6 +18,7 @@ Corrupt packets inside good footage are skipped and counted; an unreadable sourc
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
@@ -277,6 +278,7 @@ class Source:
         max_width: int | None = None,
         sample_clock: Literal["pts", "wall"] = "pts",
         threads: int | None = None,
+        with_keyframes: float | None = None,
     ) -> Iterator[Frame]:
         """Frames in time order. `every` samples one frame per that many seconds; `keyframes_only`
         decodes only keyframes (images count as keyframes); [start, end) bounds in seconds;
@@ -284,7 +286,9 @@ class Source:
         `sample_clock="wall"` spaces samples by arrival time instead of stream time: for live
         streams whose time stamps are synthetic (HTTP MJPEG gets a made-up 25 fps).
         `threads` caps the decoder's threads (None: FFmpeg's choice, one per core; 1: decode in
-        the calling thread only, for pool workers that each own one core)."""
+        the calling thread only, for pool workers that each own one core). `with_keyframes=S` also
+        yields keyframes between samples, at most one per S seconds (0: all of them): a baseline
+        measures how a live picture changes at keyframes (see `health`)."""
         if every is not None and every <= 0:
             raise SourceError(f"--every must be positive seconds, got {every}")
         if start is not None and end is not None and end <= start:
@@ -295,7 +299,8 @@ class Source:
         if self.kind in ("image", "images"):
             yield from self._image_frames(sampler, start, end, max_width)
         else:
-            yield from self._video_frames(sampler, keyframes_only, start, end, max_width, sample_clock == "wall", threads)
+            yield from self._video_frames(sampler, keyframes_only, start, end, max_width, sample_clock == "wall", threads,
+                                          with_keyframes)
 
     # images
     def _image_frames(self, sampler: "_Sampler", start, end, max_width) -> Iterator[Frame]:
@@ -331,7 +336,7 @@ class Source:
         return self._container
 
     def _video_frames(self, sampler: "_Sampler", keyframes_only, start, end, max_width, wall_clock=False,
-                      threads: int | None = None) -> Iterator[Frame]:
+                      threads: int | None = None, with_keyframes: float | None = None) -> Iterator[Frame]:
         import av
 
         container = self._open_container()
@@ -357,6 +362,7 @@ class Source:
         index = 0
         consecutive_bad = 0
         fallback_n = 0
+        next_key_t = -math.inf
         try:
             for packet in _packets(container, stream, self):
                 if keyframes_only and not packet.is_keyframe and packet.size:
@@ -383,7 +389,9 @@ class Source:
                     if end is not None and t >= end - 1e-6:
                         return
                     if not sampler.take(time.monotonic() if wall_clock else t):
-                        continue
+                        if with_keyframes is None or not frame.key_frame or t < next_key_t:
+                            continue
+                        next_key_t = t + with_keyframes - 1e-6
                     self._counts["yielded"] += 1
                     yield Frame(None, t, index, bool(frame.key_frame), picture=frame, max_width=max_width)
                     index += 1

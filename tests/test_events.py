@@ -8,12 +8,12 @@ from cctv_guard.events import ARTICLES, CLEAR, KINDS, ON, SUSTAIN, EventConfig, 
 
 
 def _seq(levels: str, dt: float = 0.2, kind: str = "covered", severities=None):
-    """'..##s##..' -> frames: '.' clear, '#' on, 's' sustain, '?' undetermined."""
-    code = {".": CLEAR, "#": ON, "s": SUSTAIN}
+    """'..##s##..' -> frames: '.' clear, '#' on, 'o' on but not decisive, 's' sustain, '?' undetermined."""
+    code = {".": CLEAR, "#": ON, "o": ON, "s": SUSTAIN}
     frames = []
     for i, ch in enumerate(levels):
-        sev = severities[i] if severities else (0.8 if ch == "#" else 0.2)
-        obs = None if ch == "?" else Observation(code[ch], sev, {"i": i}, f"frame {i}")
+        sev = severities[i] if severities else (0.8 if ch in "#o" else 0.2)
+        obs = None if ch == "?" else Observation(code[ch], sev, {"i": i}, f"frame {i}", decisive=ch != "o")
         frames.append((round(i * dt, 6), dt, {kind: obs}))
     return frames
 
@@ -29,6 +29,10 @@ TABLE_DENSE = [
     ("#####sssss..........#", [(0.0, 0.8, 2.0)]),  # sustain keeps it open (hysteresis)
     ("sssss#####", [(1.0, 1.8, None)]),  # sustain alone never starts one
     ("#####....#.....#....", [(0.0, 0.8, None)]),  # short clear gaps do not close it
+    ("..ooooooooo.", []),  # repeated inter frames alone never decide (frozen: no keyframe repeated)
+    ("..oooooo#oo", [(0.4, 1.6, None)]),  # a decisive frame opens the run from its first frame
+    ("..oooo.#oooo.", [(1.4, 2.2, None)]),  # ...of the run it belongs to
+    ("..#oooo", [(0.4, 1.2, None)]),  # the decisive frame may come first
 ]
 
 
@@ -51,6 +55,13 @@ TABLE_SPARSE = [
 def test_sparse_sampling(levels, expected):
     events = events_from(_seq(levels, dt=2.0))
     assert [(e.start_s, e.confirmed_s, e.end_s) for e in events] == expected
+
+
+def test_undecided_runs_open_after_undecided_max_s():
+    seq = _seq("." + "o" * 20)
+    assert events_from(seq) == ()
+    [e] = events_from(seq, EventConfig(undecided_max_s=3.0))
+    assert (e.start_s, e.confirmed_s) == (pytest.approx(0.2), pytest.approx(3.0))
 
 
 def test_configurable_persistence():

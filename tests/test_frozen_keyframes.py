@@ -1,0 +1,108 @@
+"""Frozen pictures in inter-coded footage: a still scene under heavy compression repeats its
+inter frames exactly (the encoder codes the sensor noise away) but every keyframe brings fresh
+noise; a frozen picture repeats across keyframes too. Real H.264 clips are encoded here (PyAV,
+libx264, a keyframe every 2 s) from a still view of samples/vtest_normal.mp4 with fresh sensor
+noise per frame, and checked in the dense and the keyframes-only mode."""
+
+from __future__ import annotations
+
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from cctv_guard import health
+from cctv_guard.baseline import GRID, build_baseline
+from cctv_guard.check import check_source
+from cctv_guard.sources import open_source
+
+from conftest import REPO, normal_clip_frames
+
+sys.path.insert(0, str(REPO / "scripts"))
+from footage import write_mp4  # noqa: E402
+
+FPS = 10
+NOISE = 3.0
+
+
+@pytest.fixture(scope="module")
+def still():
+    view = np.median(np.stack(normal_clip_frames(end=20.0, every=1.0)), axis=0).astype(np.uint8)
+    return cv2.resize(view, (384, 288), interpolation=cv2.INTER_AREA)
+
+
+def _live(still, n: int, seed: int, freeze_at: int | None = None):
+    rng = np.random.default_rng(seed)
+    last = None
+    for i in range(n):
+        if freeze_at is None or i < freeze_at or last is None:
+            last = np.clip(still + rng.normal(0, NOISE, still.shape), 0, 255).astype(np.uint8)
+        yield last
+
+
+@pytest.fixture(scope="module")
+def clips(still, tmp_path_factory):
+    d = tmp_path_factory.mktemp("frozen")
+    return {
+        "baseline": write_mp4(d / "baseline.mp4", _live(still, 100, seed=1), FPS, crf=40),
+        "live": write_mp4(d / "live.mp4", _live(still, 120, seed=2), FPS, crf=40),
+        "frozen": write_mp4(d / "frozen.mp4", _live(still, 120, seed=3, freeze_at=40), FPS, crf=40),
+    }
+
+
+@pytest.fixture(scope="module")
+def baseline(clips):
+    return build_baseline(clips["baseline"])
+
+
+def _changes(path, size):
+    out, prev = [], None
+    with open_source(path) as src:
+        for f in src.frames(every=0.2):
+            g = f.gray(size)
+            if prev is not None:
+                out.append((f.t, f.keyframe, health.frame_change(g, prev, GRID)))
+            prev = g
+    return out
+
+
+def test_the_clip_repeats_inter_frames_but_not_keyframes(clips, baseline):
+    """The premise: this is the footage the old rule called frozen."""
+    changes = _changes(clips["live"], baseline.analysis_size)
+    inter = [d for _, key, d in changes if not key]
+    keys = [d for _, key, d in changes if key]
+    assert sum(d == 0.0 for d in inter) > 0.8 * len(inter)
+    assert keys and min(keys) > 2.0
+    prof = baseline.profiles["day"]
+    assert prof.key_noise is not None and prof.key_noise > 2.0
+
+
+@pytest.mark.parametrize("keyframes_only", [False, True])
+def test_a_live_still_scene_under_heavy_compression_is_not_frozen(clips, baseline, keyframes_only):
+    result = check_source(clips["live"], baseline, keyframes_only=keyframes_only)
+    assert [e.kind for e in result.events] == []
+
+
+@pytest.mark.parametrize("keyframes_only,latest_start", [(False, 4.5), (True, 6.0)])
+def test_a_frozen_picture_is_found_across_keyframes(clips, baseline, keyframes_only, latest_start):
+    result = check_source(clips["frozen"], baseline, keyframes_only=keyframes_only)
+    [ev] = [e for e in result.events if e.kind == "frozen"]
+    assert 4.0 <= ev.start_s <= latest_start
+    assert ev.confirmed_s <= 8.0  # at the latest the second keyframe after the freeze
+    assert ev.end_s is None
+
+
+def test_frozen_limit_at_keyframes_and_between_them(baseline):
+    prof = baseline.profiles["day"]
+    limit, decisive = health.frozen_limit(prof, keyframe=True)
+    assert decisive and limit == pytest.approx(min(health.FROZEN_KEY_MAX_DIFF, health.FROZEN_KEY_SHARE * prof.key_noise))
+    limit, decisive = health.frozen_limit(prof, keyframe=False)
+    assert not decisive and limit <= health.FROZEN_MAX_DIFF
+    # no keyframe information (a bare image, or a baseline from before key_noise): every frame decides
+    assert health.frozen_limit(prof, keyframe=None)[1]
+    from dataclasses import replace
+
+    old = replace(prof, key_noise=None)
+    assert health.frozen_limit(old, keyframe=True) == health.frozen_limit(old, keyframe=False)
+    assert health.frozen_limit(old, keyframe=False)[1]
