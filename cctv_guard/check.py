@@ -43,6 +43,7 @@ COVERAGE_IOU = (0.75, 0.85)
 ZONE_VISIBLE = (0.9, 0.95)
 # health thresholds (ON, SUSTAIN)
 COVER_FRACTION = (0.2, 0.1)
+COVER_SETTLED = 0.3  # a cover decides once at most this share of its lost cells still moves
 FULL_COVER = 0.85
 DEFOCUS_RATIO = (0.62, 0.75)
 # heavy blur leaves mostly compression noise, which keeps the fine-detail ratio up: then the
@@ -150,12 +151,22 @@ def analyse_frame(
         "region": None if h.cover_bbox is None else [round(v, 3) for v in h.cover_bbox],
         "full": h.cover_fraction >= FULL_COVER,
     }
+    cover_level = _level(h.cover_fraction, *COVER_FRACTION)
+    # lost cells still changing between frames (a cover arriving, or the flat side of a lorry
+    # driving past) start a run but do not decide it; a frame decides once the lost region has
+    # settled: a cover stays put (with keyframes 2 s apart: in the next frame), a lorry moves on
+    lost_any = h.cover_fraction + h.cover_moving_fraction
+    arriving = lost_any >= COVER_FRACTION[0] and (
+        cover_level != ON or h.cover_moving_fraction > COVER_SETTLED * lost_any
+    )
     obs["covered"] = Observation(
-        _level(h.cover_fraction, *COVER_FRACTION),
+        ON if arriving else cover_level,
         severity=min(1.0, h.cover_fraction),
         details=cover_details,
         evidence=f"{100 * h.cover_fraction:.0f}% of the view lost its structure"
-        + ("" if h.cover_bbox is None else f" (region x {h.cover_bbox[0]:.2f}-{h.cover_bbox[2]:.2f}, y {h.cover_bbox[1]:.2f}-{h.cover_bbox[3]:.2f} of the frame)"),
+        + ("" if h.cover_bbox is None else f" (region x {h.cover_bbox[0]:.2f}-{h.cover_bbox[2]:.2f}, y {h.cover_bbox[1]:.2f}-{h.cover_bbox[3]:.2f} of the frame)")
+        + (f", {100 * h.cover_moving_fraction:.0f}% more still moving" if h.cover_moving_fraction >= 0.01 else ""),
+        decisive=not arriving,
     )
     if h.cover_fraction >= COVER_FRACTION[0]:
         # a cover neither changes nor is in focus: 'frozen' or 'defocused' would only restate it

@@ -9,7 +9,9 @@ normalised so that illumination changes do not look like tampering:
   cell's structure is fine detail: independent of contrast (darkness, fog, IR), and it drops
   when the lens is defocused; sensor noise only raises it;
 * a cell is *covered* when it lost both its texture and its likeness to the baseline (NCC),
-  so people and vehicles (which bring their own texture) do not count;
+  so people and vehicles (which bring their own texture) do not count; a lost cell that changed
+  a lot since the previous frame and looks sharp is *moving* (a lorry's flat side passing, or a
+  cover arriving): it counts towards a cover only once the cover has stopped moving;
 * *frozen* compares consecutive analysed frames against the least change the baseline's own
   consecutive frames showed (sensor noise, compression): real cameras never repeat a frame.
   In inter-coded footage (H.264/H.265) the inter frames of a still scene can repeat exactly
@@ -156,6 +158,10 @@ class Health:
     # inter frames of inter-coded footage only count once a keyframe repeats too
     frozen_decisive: bool = True
     frozen_limit: float | None = None  # the change at or below which this frame is frozen
+    # share of textured cells that lost their structure but changed a lot since the previous
+    # frame and look sharp: something passing by, or a cover arriving (told apart by the next
+    # frames: a cover then stays put)
+    cover_moving_fraction: float = 0.0
 
 
 def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple[int, int],
@@ -174,12 +180,15 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
     tex_floor = np.minimum(tex_floor, 0.8 * profile.tex_mean)
     lost = (st.tex < tex_floor) & (ncc < COVER_NCC) & textured
     change = _change_cells(gray, prev_gray, grid) if prev_gray is not None and prev_gray.shape == gray.shape else None
+    moving_lost = 0
     if change is not None:
         # a cover stays put, or (held close to the lens) is blurred while it moves; the flat
         # side of a passing lorry moves with sharp edges: its cells change a lot between frames
         moving = change > COVER_STATIC_DIFF
         sharp_cells = st.sharp >= COVER_BLUR_RATIO * profile.sharp_mean
-        lost &= ~(moving & sharp_cells)
+        passing = lost & moving & sharp_cells
+        moving_lost = int(passing.sum())
+        lost &= ~passing
     cover_fraction = float(lost.sum() / textured.sum())
     bbox = None
     if lost.any():
@@ -203,6 +212,7 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
         blackout=blackout,
         cover_fraction=cover_fraction,
         cover_bbox=bbox,
+        cover_moving_fraction=float(moving_lost / textured.sum()),
         sharpness_ratio=_quantile(sharp_ratio[textured], 0.5),
         texture_ratio=_quantile(tex_ratio[textured], 0.5),
         likeness=_quantile(ncc[textured], 0.5),

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Synthetic tamper benchmark (UHCTD-style cases made from real footage).
 
-    python scripts/bench_tamper.py                 # full run (~60 vtest + vas cases, a few minutes)
+    python scripts/bench_tamper.py                 # full run (74 vtest + vas cases, a few minutes)
     python scripts/bench_tamper.py --quick         # one case per kind of tamper / nuisance, vtest only
+    python scripts/bench_tamper.py --keyframes-only --no-naive   # checked keyframes-only (files over 5 min, audits)
     python scripts/bench_tamper.py --out bench.json --keep /tmp/cases   # JSON summary; keep the mp4s
 
 Each case is rendered from real footage (OpenCV's vtest.avi, and the pre-tamper stretch of the
@@ -223,6 +224,9 @@ def catalogue(src: Source) -> list[Scenario]:
         base("rain", "normal", effects=(lambda im, t: rain(im, frame_rng(15, t)) if t >= n else im,)),
         base("lorry_20pct", "normal", effects=(lambda im, t: passing_vehicle(im, t, n, 3.0, height_frac=0.2, seed=16),)),
         base("lorry_50pct", "normal", effects=(lambda im, t: passing_vehicle(im, t, n, 4.0, height_frac=0.5, length_frac=1.5, seed=17),)),
+        # a long, slow lorry: in view for 8 s, i.e. on four keyframes in a row
+        base("lorry_50pct_slow8s", "normal",
+             effects=(lambda im, t: passing_vehicle(im, t, n, 8.0, height_frac=0.5, length_frac=2.0, seed=18),)),
     ]
     if src.people:
         others = (13.0, 27.0, 41.0, 55.0)
