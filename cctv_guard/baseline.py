@@ -300,6 +300,20 @@ def add_profile(
     return replace(baseline, profiles=profiles)
 
 
+def outdated_for(baseline: Baseline, inter_coded: bool) -> list[str]:
+    """What a baseline lacks that newer ones measure, for footage of a kind (one line each; empty
+    when nothing): a check still runs, the older way, and the user is told to rebuild it."""
+    notes = []
+    if any(p.edge_core_ncc is None for p in baseline.profiles.values()):
+        notes.append("the baseline predates the drift fast path on its strongest edges: checks are slower"
+                     " and a 2 % zoom can pass; rebuild it to get both")
+    if inter_coded and any(p.key_noise is None for p in baseline.profiles.values()):
+        notes.append("the baseline has no measure of the picture's change at keyframes (built before it was"
+                     " measured, or from images): a still scene under heavy compression may read as frozen and"
+                     " keyframes-only checks miss most freezes; rebuild it from this camera's video")
+    return notes
+
+
 def check_fits(baseline: Baseline, frame_size: tuple[int, int]) -> None:
     """Raise BaselineError unless footage of `frame_size` can be compared with the baseline
     (same size, or same aspect ratio: everything is compared at the analysis size)."""
@@ -444,6 +458,7 @@ __all__ = [
     "build_baseline",
     "build_profile",
     "check_fits",
+    "outdated_for",
     "colourfulness",
     "frame_colourfulness",
     "from_bytes",

@@ -24,7 +24,17 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from cctv_guard import __version__, drift, health
-from cctv_guard.baseline import FETCH_WIDTH, GRID, Baseline, Profile, analysis_gray, check_fits, colourfulness, frame_colourfulness
+from cctv_guard.baseline import (
+    FETCH_WIDTH,
+    GRID,
+    Baseline,
+    Profile,
+    analysis_gray,
+    check_fits,
+    colourfulness,
+    frame_colourfulness,
+    outdated_for,
+)
 from cctv_guard.events import ARTICLES, CLEAR, ON, SUSTAIN, Event, EventConfig, EventTracker, Observation
 from cctv_guard.memory import reuse_frame_memory
 
@@ -309,6 +319,7 @@ class CheckResult:
     visibility: tuple[VisibilitySpan, ...] = ()
     sampling: dict = field(default_factory=dict)
     profiles_used: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what the user should know about this check (e.g. an outdated baseline)
     tool_version: str = __version__
 
     @property
@@ -336,6 +347,7 @@ class CheckResult:
             "visibility": [v.to_json() for v in self.visibility],
             "sampling": dict(self.sampling),
             "profiles_used": dict(self.profiles_used),
+            "notes": list(self.notes),
         }
 
 
@@ -539,11 +551,12 @@ def check_source(
     `threads`: None uses every core (the decoder's own threads, and decoding runs ahead in a
     thread of its own while frames are analysed); 1 decodes and analyses in the calling thread
     only: what a pool worker that owns one core wants (the fleet audit, Ray's one-CPU tasks)."""
-    from cctv_guard.sources import open_source
+    from cctv_guard.sources import inter_coded, open_source
 
     with open_source(uri) as src:
         info = src.info
         check_fits(baseline, (info.width, info.height))
+        notes = tuple(outdated_for(baseline, inter_coded(info)))
         every, keyframes_only, mode = sampling_for(info, every, keyframes_only)
         lo = start or 0.0
         hi = end if end is not None else info.duration_s
@@ -599,4 +612,5 @@ def check_source(
         visibility=_visibility_spans(vis_flags, min_s=2 * interval),
         sampling={"mode": mode, "every_s": every, "keyframes_only": keyframes_only},
         profiles_used=profiles,
+        notes=notes,
     )

@@ -226,6 +226,8 @@ def check_cmd(
                   f"(confidence {f.get('confidence', 0):.2f})")
     for v in result.visibility:
         err.print(f"[yellow]reduced visibility[/] {v.start_s:.1f}-{v.end_s:.1f} s (not tampering)")
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
     colour = {"violation": "bold red", "compliant": "green", "inconclusive": "yellow"}[result.verdict]
     extra = f", {result.frames_undetermined} undetermined" if result.frames_undetermined else ""
     extra += f", {result.corrupt_skipped} corrupt skipped" if result.corrupt_skipped else ""

@@ -112,6 +112,19 @@ class SourceInfo:
     frame_count: int | None
 
 
+def inter_coded(info: SourceInfo) -> bool:
+    """Whether footage is coded with inter frames (H.264, H.265...: keyframes then frames coded
+    from them), as opposed to images and intra-only codecs (MJPEG)."""
+    if info.kind not in ("video", "stream") or not info.codec:
+        return False
+    import av
+
+    try:
+        return not av.codec.Codec(info.codec, "r").intra_only
+    except (ValueError, av.error.FFmpegError):  # an unknown codec name: assume the common case
+        return True
+
+
 @dataclass(frozen=True)
 class DecodeStats:
     decoded: int = 0  # frames the decoder produced

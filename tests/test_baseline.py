@@ -35,8 +35,9 @@ def test_build_from_real_footage(built):
     assert len(p.keypoints) == len(p.descriptors) > 200
     assert p.tex_mean.shape == bl.GRID and (p.tex_std >= 0).all()
     assert p.noise > 0.5  # real sensor noise between consecutive frames
+    assert p.key_noise is not None and p.key_noise > 0.5  # H.264 footage: keyframes measured too
     assert p.colour > 2  # a colour camera by day
-    assert 2 <= p.frames <= bl.MAX_BASELINE_FRAMES
+    assert 2 <= p.frames <= bl.MAX_BASELINE_FRAMES + 2 * bl.KEYFRAME_SAMPLES  # spread + keyframes, each with its predecessor
     assert built.must_see == {"must_see": ((100.0, 150.0), (380.0, 150.0), (380.0, 350.0), (100.0, 350.0))}
 
 
@@ -95,6 +96,8 @@ def _profile(draw, name, size):
         frames=draw(st.integers(1, 60)),
         start_s=draw(st.none() | st.floats(0, 1e6)),
         end_s=draw(st.none() | st.floats(0, 1e6)),
+        edge_core_ncc=draw(st.none() | st.floats(-1, 1)),
+        key_noise=draw(st.none() | st.floats(0, 50)),
     )
 
 
@@ -194,3 +197,21 @@ def test_empty_window_is_a_clear_error():
         pytest.skip("samples/vtest_normal.mp4 missing")
     with pytest.raises(BaselineError, match="no frames in the window"):
         bl.build_baseline(CLIP, start=500.0, end=600.0)
+
+
+def test_a_baseline_file_without_key_noise_still_loads(built, tmp_path):
+    """Files written before key_noise was measured lack the key: they load with key_noise None."""
+    import io
+    import json
+
+    p = bl.save_baseline(built, tmp_path / "b.cgb")
+    npz = dict(np.load(p))
+    header = json.loads(bytes(npz["header"]).decode())
+    for prof in header["profiles"].values():
+        del prof["key_noise"]
+    npz["header"] = np.frombuffer(json.dumps(header).encode(), np.uint8)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **npz)
+    old = bl.from_bytes(buf.getvalue())
+    assert old.profile("day").key_noise is None
+    assert old.profile("day").noise == built.profile("day").noise

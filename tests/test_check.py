@@ -302,3 +302,17 @@ def test_a_lost_region_still_moving_does_not_decide_a_cover(vtest_baseline, vtes
     assert moving.observations["covered"].level == ON and not moving.observations["covered"].decisive
     assert still.health.cover_moving_fraction == 0.0
     assert still.observations["covered"].level == ON and still.observations["covered"].decisive
+
+
+def test_an_outdated_baseline_is_pointed_out(vtest_baseline):
+    """A baseline saved before keyframe noise (or edge cores) were measured still works, the
+    older way, and the result says to rebuild it; a fresh one has nothing to say."""
+    from dataclasses import replace
+
+    fresh = check_source(CLIP, vtest_baseline, end=4.0)
+    assert fresh.notes == () and fresh.to_json()["notes"] == []
+    old = replace(vtest_baseline, profiles={k: replace(p, key_noise=None, edge_core_ncc=None)
+                                            for k, p in vtest_baseline.profiles.items()})
+    res = check_source(CLIP, old, end=4.0)
+    assert len(res.notes) == 2 and all("rebuild" in n for n in res.notes)
+    assert res.to_json()["notes"] == list(res.notes)

@@ -71,6 +71,27 @@ def test_keyframes_only_mode(baseline_file):
     assert [e["kind"] for e in doc["events"]] == ["blackout"]
 
 
+def test_an_outdated_baseline_gets_a_note(baseline_file, tmp_path):
+    """A baseline file from before keyframe noise was measured: the check runs, exit code and
+    JSON as usual, and one note on stderr says to rebuild it."""
+    from dataclasses import replace
+
+    from cctv_guard.baseline import load_baseline, save_baseline
+
+    b = load_baseline(baseline_file)
+    old = save_baseline(replace(b, profiles={k: replace(p, key_noise=None) for k, p in b.profiles.items()}),
+                        tmp_path / "old.baseline")
+    r = runner.invoke(app, ["check", str(NORMAL), "--baseline", str(old), "--json", "-", "--no-privacy",
+                            "--start", "20", "--end", "26"])
+    assert r.exit_code == 0, r.output
+    notes = [line for line in r.stderr.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "rebuild it from this camera's video" in notes[0]
+    assert json.loads(r.stdout)["notes"] and "note:" not in r.stdout
+    fresh = runner.invoke(app, ["check", str(NORMAL), "--baseline", str(baseline_file), "--no-privacy",
+                                "--start", "20", "--end", "26"])
+    assert fresh.exit_code == 0 and "note:" not in fresh.stderr
+
+
 def test_add_profile(baseline_file, tmp_path):
     target = tmp_path / "two.baseline"
     target.write_bytes(baseline_file.read_bytes())
