@@ -712,6 +712,7 @@ def summarise(run_doc: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) 
     by_article: dict[str, Counter] = {}
     by_district: dict[str, Counter] = {}
     footage = 0.0
+    notes: dict[str, set] = {}  # what checks said about the cameras' baselines (rebuild them)
     for cid in sorted(per_cam):
         recs = per_cam[cid]
         meta = cameras.get(cid, {})
@@ -730,6 +731,8 @@ def summarise(run_doc: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) 
                 continue
             chk = r["check"]
             verdicts.append(chk.get("verdict", "inconclusive"))
+            for note in chk.get("notes") or ():
+                notes.setdefault(str(note), set()).add(cid)
             if chk.get("verdict") == "violation":
                 flagged_checks.append(check_relpath(r))
             cam_footage += float(chk.get("duration_s") or 0.0)
@@ -772,6 +775,7 @@ def summarise(run_doc: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) 
         "by_district": {d: {v: c[v] for v in VERDICT_ORDER if c[v]} for d, c in sorted(by_district.items())},
         "cameras": rows,
         "failures": sorted(failures, key=lambda f: f["item_id"]),
+        "baseline_notes": {n: sorted(notes[n]) for n in sorted(notes)},
     }
 
 

@@ -1467,6 +1467,8 @@ def audit_cmd(
               f"{s['totals']['footage_h']:.2f} h of footage in {outcome.wall_s:.0f} s", soft_wrap=True)
     for w in outcome.warnings:
         err.print(f"[yellow]warning:[/] {escape(w)}", soft_wrap=True)
+    for note, cams in s.get("baseline_notes", {}).items():
+        err.print(f"[yellow]note:[/] {len(cams)} camera(s), e.g. {escape(cams[0])}: {escape(note)}", soft_wrap=True)
     for f in outcome.files:
         err.print(f"wrote {escape(str(f))}", soft_wrap=True)
     raise typer.Exit(outcome.exit_code)

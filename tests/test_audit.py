@@ -55,7 +55,8 @@ def fake_check(item: WorkItem) -> dict:
     return {"schema": "cctv-guard/check@1", "source": item.source, "camera_id": item.camera_id, "tool_version": "t",
             "frames_analyzed": 0 if "dark" in words else 300, "duration_s": 600.0,
             "verdict": "violation" if events or findings else ("inconclusive" if "dark" in words else "compliant"),
-            "events": events, "findings": findings}
+            "events": events, "findings": findings,
+            "notes": ["the baseline is old: rebuild it"] if "oldbaseline" in words else []}
 
 
 # --- fixtures --------------------------------------------------------------------------------------------
@@ -239,6 +240,17 @@ def test_audit_goes_on_past_failed_items_and_summarises(fleet):
     assert page.count("<circle") == 5  # CAM-006 has no coordinates
     assert page.count('fill="#d7263d"') == 2  # two violation cameras, red
     assert "CAM-004" in page and "no recordings found" in page
+
+
+def test_notes_about_baselines_are_gathered_per_note(tmp_path, monkeypatch):
+    """Checks that say a camera's baseline should be rebuilt: the summary lists each note once,
+    with the cameras it concerns; the verdicts are unaffected."""
+    monkeypatch.setenv("CCTV_GUARD_HOME", str(tmp_path / "home"))
+    cams = {"CAM-001": {"a.mp4": "fine oldbaseline", "b.mp4": "fine oldbaseline"}, "CAM-002": {"c.mp4": "fine"},
+            "CAM-005": {"e.mp4": "moved oldbaseline"}}
+    s = start_audit(make_fleet(tmp_path, cams), tmp_path / "out", work=fake_check).summary
+    assert s["baseline_notes"] == {"the baseline is old: rebuild it": ["CAM-001", "CAM-005"]}
+    assert s["by_verdict"] == {"violation": 1, "compliant": 2}
 
 
 def test_exit_code_is_2_when_items_failed_without_violations(tmp_path, monkeypatch):
