@@ -455,8 +455,9 @@ def analyse_any(frame, t: float, baseline: Baseline, prev_gray: np.ndarray | Non
     if not isinstance(frame, Frame):
         return analyse_frame(frame if isinstance(frame, np.ndarray) else frame.image, t, baseline, prev_gray)
     colour = frame_colourfulness(frame) if len(baseline.profiles) > 1 else None
+    # every frame of intra-only footage (MJPEG, images) is a keyframe: that says nothing
     return analyse_frame(None, t, baseline, prev_gray, gray=frame.gray(baseline.analysis_size), colour=colour,
-                         keyframe=frame.keyframe)
+                         keyframe=None if frame.intra_only else frame.keyframe)
 
 
 class _Failed:

@@ -48,7 +48,9 @@ DEFAULT_IMAGE_INTERVAL_S = 1.0
 
 class Frame:
     """One frame: its time in seconds from the start of the source, its ordinal among the
-    frames an iteration yielded, whether it was a keyframe, and its picture.
+    frames an iteration yielded, whether it was a keyframe, whether its footage codes every frame
+    on its own (`intra_only`: images, MJPEG; then every frame is a keyframe and that says
+    nothing), and its picture.
 
     `image` is the picture as BGR uint8 (at most the `max_width` asked for); `gray(size)` is it
     as grey uint8 at exactly `size` (w, h), the form the tamper analysis works on. A decoded video
@@ -57,15 +59,16 @@ class Frame:
     A picture that cannot be converted raises ValueError.
     """
 
-    __slots__ = ("t", "index", "keyframe", "_image", "_picture", "_max_width")
+    __slots__ = ("t", "index", "keyframe", "intra_only", "_image", "_picture", "_max_width")
 
     def __init__(self, image: np.ndarray | None, t: float, index: int, keyframe: bool, *, picture=None,
-                 max_width: int | None = None):
+                 max_width: int | None = None, intra_only: bool = False):
         if image is None and picture is None:
             raise ValueError("a Frame needs an image or a decoded picture")
         self.t = t
         self.index = index
         self.keyframe = keyframe
+        self.intra_only = intra_only
         self._image = image
         self._picture = picture  # an av.VideoFrame
         self._max_width = max_width
@@ -115,14 +118,18 @@ class SourceInfo:
 def inter_coded(info: SourceInfo) -> bool:
     """Whether footage is coded with inter frames (H.264, H.265...: keyframes then frames coded
     from them), as opposed to images and intra-only codecs (MJPEG)."""
-    if info.kind not in ("video", "stream") or not info.codec:
-        return False
+    return info.kind in ("video", "stream") and bool(info.codec) and not _intra_only_codec(info.codec)
+
+
+def _intra_only_codec(name: str | None) -> bool:
     import av
 
+    if not name:
+        return False
     try:
-        return not av.codec.Codec(info.codec, "r").intra_only
+        return bool(av.codec.Codec(name, "r").intra_only)
     except (ValueError, av.error.FFmpegError):  # an unknown codec name: assume the common case
-        return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -334,7 +341,7 @@ class Source:
             self._counts["decoded"] += 1
             img = _downscale(img, max_width)
             self._counts["yielded"] += 1
-            yield Frame(img, float(t), index, True)
+            yield Frame(img, float(t), index, True, intra_only=True)
             index += 1
 
     # video files and streams
@@ -354,6 +361,7 @@ class Source:
 
         container = self._open_container()
         stream = container.streams.video[0]
+        intra_only = _intra_only_codec(stream.codec_context.name)
         if threads is not None and threads <= 1:
             stream.thread_type = "NONE"
         else:
@@ -406,7 +414,8 @@ class Source:
                             continue
                         next_key_t = t + with_keyframes - 1e-6
                     self._counts["yielded"] += 1
-                    yield Frame(None, t, index, bool(frame.key_frame), picture=frame, max_width=max_width)
+                    yield Frame(None, t, index, bool(frame.key_frame), picture=frame, max_width=max_width,
+                                intra_only=intra_only)
                     index += 1
         finally:
             self._finish_check()

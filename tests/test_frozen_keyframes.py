@@ -106,3 +106,41 @@ def test_frozen_limit_at_keyframes_and_between_them(baseline):
     old = replace(prof, key_noise=None)
     assert health.frozen_limit(old, keyframe=True) == health.frozen_limit(old, keyframe=False)
     assert health.frozen_limit(old, keyframe=False)[1]
+
+
+def _write_mjpeg(path, frames, q: int = 25):
+    """Motion JPEG (every frame coded on its own), as HTTP and many USB cameras send it."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(path), "w") as out:
+        st = out.add_stream("mjpeg", rate=Fraction(FPS))
+        st.pix_fmt, st.width, st.height = "yuvj420p", 384, 288
+        st.codec_context.qmin = st.codec_context.qmax = q
+        for i, img in enumerate(frames):
+            vf = av.VideoFrame.from_ndarray(img, format="bgr24")
+            vf.pts = i
+            for p in st.encode(vf):
+                out.mux(p)
+        for p in st.encode():
+            out.mux(p)
+    return path
+
+
+def test_mjpeg_frames_are_judged_between_frames_not_as_keyframes(still, baseline, tmp_path):
+    """Every MJPEG frame is a keyframe, which says nothing: such footage is judged against the
+    baseline's change between frames (and decides frame by frame), even with an H.264 baseline."""
+    from cctv_guard.check import analyse_any
+
+    live = _write_mjpeg(tmp_path / "live.avi", _live(still, 80, seed=5))
+    frozen = _write_mjpeg(tmp_path / "frozen.avi", _live(still, 80, seed=6, freeze_at=30))
+    prof = baseline.profiles["day"]
+    with open_source(live) as src:
+        frames = list(src.frames(every=0.5, end=2.0))
+    assert all(f.keyframe and f.intra_only for f in frames)
+    fa, _ = analyse_any(frames[1], frames[1].t, baseline, frames[0].gray(baseline.analysis_size))
+    assert (fa.health.frozen_limit, fa.health.frozen_decisive) == health.frozen_limit(prof, keyframe=None)
+    assert check_source(live, baseline).events == ()
+    [ev] = check_source(frozen, baseline).events
+    assert ev.kind == "frozen" and 3.0 <= ev.start_s <= 3.5
