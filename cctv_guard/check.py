@@ -563,7 +563,9 @@ def check_source(
         hi = end if end is not None else info.duration_s
         total = (hi - lo) if hi is not None else None
         reps = _Representatives()
-        frames = src.frames(every=every, keyframes_only=keyframes_only, start=start, end=end, max_width=FETCH_WIDTH, threads=threads)
+        # sampled footage: every keyframe is analysed too (a frozen picture shows at keyframes)
+        frames = src.frames(every=every, keyframes_only=keyframes_only, start=start, end=end, max_width=FETCH_WIDTH,
+                            threads=threads, with_keyframes=0.0 if every is not None else None)
         if threads is None or threads > 1:
             frames = prefetch(frames)
         tracker, analysed, undetermined, vis_flags, first_t, last_t, profiles = check_frames(

@@ -329,7 +329,8 @@ class CameraWorker(threading.Thread):
             checker.reset_continuity()
             try:
                 with src:
-                    for frame in src.frames(every=1.0 / fps, sample_clock="wall", max_width=FETCH_WIDTH):
+                    # every keyframe too: a frozen picture shows at keyframes (see health)
+                    for frame in src.frames(every=1.0 / fps, sample_clock="wall", max_width=FETCH_WIDTH, with_keyframes=0.0):
                         now = self.clock()
                         attempt = 0
                         if "signal_lost" in self.state.events:

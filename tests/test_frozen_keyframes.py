@@ -78,15 +78,20 @@ def test_the_clip_repeats_inter_frames_but_not_keyframes(clips, baseline):
     assert prof.key_noise is not None and prof.key_noise > 2.0
 
 
-@pytest.mark.parametrize("keyframes_only", [False, True])
-def test_a_live_still_scene_under_heavy_compression_is_not_frozen(clips, baseline, keyframes_only):
-    result = check_source(clips["live"], baseline, keyframes_only=keyframes_only)
+# (every, keyframes_only): the default for short files (every 0.2 s), a grid that never lands on
+# a keyframe (every 0.7 s: keyframes are taken besides it), keyframes only
+MODES = [(None, False), (0.7, False), (None, True)]
+
+
+@pytest.mark.parametrize("every,keyframes_only", MODES)
+def test_a_live_still_scene_under_heavy_compression_is_not_frozen(clips, baseline, every, keyframes_only):
+    result = check_source(clips["live"], baseline, every=every, keyframes_only=keyframes_only)
     assert [e.kind for e in result.events] == []
 
 
-@pytest.mark.parametrize("keyframes_only,latest_start", [(False, 4.5), (True, 6.0)])
-def test_a_frozen_picture_is_found_across_keyframes(clips, baseline, keyframes_only, latest_start):
-    result = check_source(clips["frozen"], baseline, keyframes_only=keyframes_only)
+@pytest.mark.parametrize("every,keyframes_only,latest_start", [m + (s,) for m, s in zip(MODES, (4.5, 4.5, 6.0))])
+def test_a_frozen_picture_is_found_across_keyframes(clips, baseline, every, keyframes_only, latest_start):
+    result = check_source(clips["frozen"], baseline, every=every, keyframes_only=keyframes_only)
     [ev] = [e for e in result.events if e.kind == "frozen"]
     assert 4.0 <= ev.start_s <= latest_start
     assert ev.confirmed_s <= 8.0  # at the latest the second keyframe after the freeze
