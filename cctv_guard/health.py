@@ -229,7 +229,7 @@ def frozen_limit(profile, keyframe: bool | None) -> tuple[float, bool]:
     Keyframes of inter-coded footage are judged against the baseline's keyframes (`key_noise`);
     other frames against its least change between frames, and when the baseline knows its
     footage's keyframes, an inter frame alone never decides."""
-    key_noise = getattr(profile, "key_noise", None)
+    key_noise = profile.key_noise
     if keyframe and key_noise is not None:
         return min(FROZEN_KEY_MAX_DIFF, FROZEN_KEY_SHARE * key_noise), True
     limit = min(FROZEN_MAX_DIFF, FROZEN_NOISE_SHARE * profile.noise) if profile.noise > 0 else FROZEN_NO_NOISE
