@@ -102,6 +102,20 @@ def test_every_samples_on_a_grid_and_window(clip):
     assert abs(float(sampled[1].image.mean()) - float(expected.mean())) < 4
 
 
+def test_sampling_can_take_keyframes_between_samples(clip):
+    """`with_keyframes=0`: every keyframe (one a second here) besides the 0.7 s grid;
+    `with_keyframes=2`: at most one extra keyframe per 2 s."""
+    with open_source(clip) as src:
+        every = [round(f.t, 3) for f in src.frames(every=0.7, with_keyframes=0.0)]
+        spaced = [round(f.t, 3) for f in src.frames(every=0.7, with_keyframes=2.0)]
+        flags = {round(f.t, 3): f.keyframe for f in src.frames(every=0.7, with_keyframes=0.0)}
+        assert not any(f.intra_only for f in src.frames(every=2.0))  # H.264: inter-coded
+    grid = [0.0, 0.7, 1.4, 2.1, 2.8, 3.5, 4.2, 4.9, 5.6]
+    assert every == sorted(set(grid) | {1.0, 2.0, 3.0, 4.0, 5.0})
+    assert spaced == sorted(set(grid) | {1.0, 3.0, 5.0})
+    assert all(flags[t] for t in (1.0, 2.0, 3.0)) and not flags[0.7]
+
+
 def test_max_width_downscales(clip):
     with open_source(clip) as src:
         f = next(iter(src.frames(max_width=80)))
