@@ -138,7 +138,7 @@ def analyse_frame(
     if h.frame_diff is None:
         obs["frozen"] = None
     else:
-        at_key = bool(keyframe) and prof.key_noise is not None
+        at_key = health.judged_at_keyframe(prof, keyframe)
         live = prof.key_noise if at_key else prof.noise
         obs["frozen"] = Observation(
             ON if h.frozen else CLEAR,

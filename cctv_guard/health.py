@@ -229,11 +229,16 @@ def frozen_limit(profile, keyframe: bool | None) -> tuple[float, bool]:
     Keyframes of inter-coded footage are judged against the baseline's keyframes (`key_noise`);
     other frames against its least change between frames, and when the baseline knows its
     footage's keyframes, an inter frame alone never decides."""
-    key_noise = profile.key_noise
-    if keyframe and key_noise is not None:
-        return min(FROZEN_KEY_MAX_DIFF, FROZEN_KEY_SHARE * key_noise), True
+    if judged_at_keyframe(profile, keyframe):
+        return min(FROZEN_KEY_MAX_DIFF, FROZEN_KEY_SHARE * profile.key_noise), True
     limit = min(FROZEN_MAX_DIFF, FROZEN_NOISE_SHARE * profile.noise) if profile.noise > 0 else FROZEN_NO_NOISE
-    return limit, keyframe is None or key_noise is None
+    return limit, keyframe is None or profile.key_noise is None
+
+
+def judged_at_keyframe(profile, keyframe: bool | None) -> bool:
+    """Whether a frame's change is compared with the baseline's change at keyframes (`key_noise`)
+    rather than between frames: a keyframe, and a baseline that measured its keyframes."""
+    return bool(keyframe) and profile.key_noise is not None
 
 
 def _percentiles(a: np.ndarray, qs: tuple[float, ...]) -> tuple[float, ...]:

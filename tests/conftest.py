@@ -69,3 +69,19 @@ def wait_for(cond, timeout: float, step: float = 0.05):
             return value
         time.sleep(step)
     return cond()
+
+
+def encode_frames(out, stream, images, *, fmt: str = "bgr24", pts=None, time_base=None) -> None:
+    """Encode `images` (uint8 arrays) into `stream` of the PyAV container `out`, muxing every
+    packet and flushing the encoder: frame i gets pts i, or `pts[i]` in `time_base`."""
+    import av
+
+    for i, img in enumerate(images):
+        frame = av.VideoFrame.from_ndarray(img, format=fmt)
+        frame.pts = i if pts is None else pts[i]
+        if time_base is not None:
+            frame.time_base = time_base
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode():
+        out.mux(packet)

@@ -18,6 +18,8 @@ from cctv_guard import archive
 from cctv_guard.archive import Recording, parse_pattern, scan_archive, summarize_camera
 from cctv_guard.errors import ArchiveError, ConfigError
 
+from conftest import encode_frames
+
 HOUR = 3600.0
 
 
@@ -30,13 +32,7 @@ def make_mp4(path: Path, seconds: float, *, frame_interval_s: int = 60, created:
         s = c.add_stream("mpeg4", rate=Fraction(1, frame_interval_s))
         s.width, s.height, s.pix_fmt = 16, 16, "yuv420p"
         img = np.full((16, 16, 3), 90, np.uint8)
-        for i in range(int(seconds // frame_interval_s)):
-            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            frame.pts = i
-            for p in s.encode(frame):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
+        encode_frames(c, s, [img] * int(seconds // frame_interval_s), fmt="rgb24")
     return path
 
 

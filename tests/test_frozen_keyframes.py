@@ -17,7 +17,7 @@ from cctv_guard.baseline import GRID, build_baseline
 from cctv_guard.check import check_source
 from cctv_guard.sources import open_source
 
-from conftest import REPO, normal_clip_frames
+from conftest import REPO, encode_frames, normal_clip_frames
 
 sys.path.insert(0, str(REPO / "scripts"))
 from footage import write_mp4  # noqa: E402
@@ -123,13 +123,7 @@ def _write_mjpeg(path, frames, q: int = 25):
         st = out.add_stream("mjpeg", rate=Fraction(FPS))
         st.pix_fmt, st.width, st.height = "yuvj420p", 384, 288
         st.codec_context.qmin = st.codec_context.qmax = q
-        for i, img in enumerate(frames):
-            vf = av.VideoFrame.from_ndarray(img, format="bgr24")
-            vf.pts = i
-            for p in st.encode(vf):
-                out.mux(p)
-        for p in st.encode():
-            out.mux(p)
+        encode_frames(out, st, frames)
     return path
 
 

@@ -24,6 +24,8 @@ from cctv_guard.sources import (
     to_bgr8,
 )
 
+from conftest import encode_frames
+
 
 def numbered_frame(n: int, w: int = 160, h: int = 120) -> np.ndarray:
     """A frame whose brightness encodes its number, plus texture so encoders keep detail."""
@@ -44,14 +46,8 @@ def write_video(path: Path, pts_ms: list[int], codec: str = "libx264", gop: int 
         if codec == "libx264":
             stream.codec_context.gop_size = gop
             stream.options = {"bf": "0", "preset": "ultrafast", "g": str(gop), "keyint_min": str(gop), "sc_threshold": "0"}
-        for i, pts in enumerate(pts_ms):
-            frame = av.VideoFrame.from_ndarray(numbered_frame(i, w, h), format="bgr24")
-            frame.pts = pts
-            frame.time_base = Fraction(1, 1000)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+        encode_frames(out, stream, (numbered_frame(i, w, h) for i in range(len(pts_ms))), pts=pts_ms,
+                      time_base=Fraction(1, 1000))
 
 
 @pytest.fixture(scope="module")
