@@ -1,4 +1,4 @@
-from cctv_guard.cli import main
+from cctv_guard.cli.app import main
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -50,8 +50,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from cctv_guard import archive  # noqa: E402
-from cctv_guard.signing import load_or_create_key  # noqa: E402
+from cctv_guard.custody import archive  # noqa: E402
+from cctv_guard.custody.signing import load_or_create_key  # noqa: E402
 
 
 def write_tree(root: Path, n: int, size: int, seed: int = 7) -> int:

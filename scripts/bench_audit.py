@@ -17,7 +17,7 @@ For each worker count, in this order (interleaved, so that load from other proce
 both measures alike):
   decode  the same items through the same local engine, with a work function that only decodes
           the keyframes the check decodes (keyframes only, converted at the check's FETCH_WIDTH);
-  audit   `cctv_guard.audit.start_audit` in the default mode (keyframes only, tamper check), from
+  audit   `cctv_guard.fleet.audit.start_audit` in the default mode (keyframes only, tamper check), from
           planning to the summary files.
 Reported: wall seconds, camera-hours per wall-clock minute, audit/decode ratio per worker count,
 and the speedup from 1 to 2 workers. The machine's load average is printed with each result: on a
@@ -42,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from footage import REPO, FrameBank, find_vtest, remux_repeated, write_mp4  # noqa: E402
 
 sys.path.insert(0, str(REPO))
-from cctv_guard import audit  # noqa: E402
-from cctv_guard.baseline import FETCH_WIDTH, build_baseline, load_baseline, save_baseline  # noqa: E402
-from cctv_guard.errors import CctvGuardError  # noqa: E402
+from cctv_guard.fleet import audit  # noqa: E402
+from cctv_guard.tamper.baseline import FETCH_WIDTH, build_baseline, load_baseline, save_baseline  # noqa: E402
+from cctv_guard.core.errors import CctvGuardError  # noqa: E402
 
 DAY = "2026-11-27"
 DECODE_THREADS_ENV = "CCTV_GUARD_BENCH_DECODE_THREADS"
@@ -54,7 +54,7 @@ FPS = 25.0
 
 def decode_keyframes(item: audit.WorkItem) -> dict:
     """The decode-only work function: what the check must decode, and nothing else."""
-    from cctv_guard.sources import open_source
+    from cctv_guard.media.sources import open_source
 
     n = 0
     threads = int(os.environ.get(DECODE_THREADS_ENV, "0")) or None  # set by --decode-threads (read in the worker)

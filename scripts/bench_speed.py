@@ -14,9 +14,9 @@ of encoding.
 Measured in one run, each mode in its own subprocess (so its peak RSS, VmHWM, is its own):
   decode_all        PyAV decodes every frame (the physical limit for analysing every frame)
   decode_keyframes  PyAV decodes only the keyframes (non-key packets never reach the decoder)
-  frames_keyframes  cctv_guard.sources: keyframes decoded and converted to BGR arrays
-  check_default     cctv_guard.check.check_source(file, baseline)            (what `check` does)
-  check_keyframes   cctv_guard.check.check_source(file, baseline, keyframes_only=True)
+  frames_keyframes  cctv_guard.media.sources: keyframes decoded and converted to BGR arrays
+  check_default     cctv_guard.tamper.check.check_source(file, baseline)            (what `check` does)
+  check_keyframes   cctv_guard.tamper.check.check_source(file, baseline, keyframes_only=True)
 Targets (issue 2): check_default <= 60 s for the hour, check_keyframes / decode_keyframes <= 1.3,
 peak RSS <= 500 MB.
 
@@ -121,15 +121,15 @@ def measure(mode: str, path: Path, baseline_path: Path) -> dict:
                 for _ in packet.decode():
                     n += 1
     elif mode == "frames_keyframes":
-        from cctv_guard.check import FETCH_WIDTH
-        from cctv_guard.sources import open_source
+        from cctv_guard.tamper.check import FETCH_WIDTH
+        from cctv_guard.media.sources import open_source
 
         with open_source(path) as src:
             for _ in src.frames(keyframes_only=True, max_width=FETCH_WIDTH):
                 n += 1
     else:
-        from cctv_guard.baseline import load_baseline
-        from cctv_guard.check import check_source
+        from cctv_guard.tamper.baseline import load_baseline
+        from cctv_guard.tamper.check import check_source
 
         result = check_source(path, load_baseline(baseline_path), keyframes_only=(mode == "check_keyframes"))
         doc = result.to_json()
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(args.child, Path(args.file), Path(args.baseline_file))))
         return 0
 
-    from cctv_guard.baseline import build_baseline, save_baseline
+    from cctv_guard.tamper.baseline import build_baseline, save_baseline
 
     path = ensure_file(args.vtest, args.minutes, Path(args.cache))
     segment = Path(args.cache) / f"segment_{SEGMENT_S}s_720p25.mp4"

@@ -14,8 +14,8 @@ defocus, blackout, picture and sensor freezes. Normal cases carry nuisances inst
 lights switching, the IR day/night switch, sensor noise, heavy compression, vibration, rain,
 passing lorries, crowds. vtest-based clips carry a ticking on-screen clock, as most cameras do.
 
-Per source a baseline is built once (`cctv_guard.baseline.build_baseline`) from a separate
-normal clip; each case is checked with `cctv_guard.check.check_source` in its default mode.
+Per source a baseline is built once (`cctv_guard.tamper.baseline.build_baseline`) from a separate
+normal clip; each case is checked with `cctv_guard.tamper.check.check_source` in its default mode.
 A case is detected when an event of the right kind (or an accepted alternative, e.g. a big pan
 that also loses coverage) starts no earlier than 0.5 s before the onset. Every other event is a
 false alarm (before the onset, or on a normal clip) or a wrong kind (after the onset). Delays
@@ -297,7 +297,7 @@ def naive_kinds(ref: NaiveReference, img: np.ndarray, prev: np.ndarray | None) -
 
 def naive_check(path: Path, ref: NaiveReference) -> list[dict]:
     """Events from the naive recipe with the same persistence rule as cctv-guard's default."""
-    from cctv_guard.sources import open_source
+    from cctv_guard.media.sources import open_source
 
     events, pending, open_kinds, prev = [], {}, set(), None
     with open_source(path) as src:
@@ -373,7 +373,7 @@ def score(sc: Scenario, events: list[dict]) -> dict:
 
 
 def run_case(i: int, workdir: str, keep: bool, naive: bool, keyframes_only: bool = False) -> dict:
-    from cctv_guard.check import check_source
+    from cctv_guard.tamper.check import check_source
 
     si, sc = CASES[i]
     src = SOURCES[si]
@@ -480,8 +480,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", help="keep the rendered case videos in this folder")
     args = ap.parse_args(argv)
 
-    from cctv_guard.baseline import build_baseline
-    from cctv_guard.sources import open_source
+    from cctv_guard.tamper.baseline import build_baseline
+    from cctv_guard.media.sources import open_source
 
     started = time.perf_counter()
     SOURCES.extend(load_sources(find_vtest(args.vtest), with_vas=not (args.quick or args.no_vas)))

@@ -30,9 +30,9 @@ import cv2
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from cctv_guard.alerts import load_jsonl  # noqa: E402
-from cctv_guard.baseline import build_baseline, save_baseline  # noqa: E402
-from cctv_guard.watch import EdgeConfig, Watcher  # noqa: E402
+from cctv_guard.edge.alerts import load_jsonl  # noqa: E402
+from cctv_guard.tamper.baseline import build_baseline, save_baseline  # noqa: E402
+from cctv_guard.edge.watch import EdgeConfig, Watcher  # noqa: E402
 
 
 def upscale(src: Path, dst: Path, size=(1280, 720), fps=25, gop_s=2.0) -> Path:

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cctv_guard import privacy
-from cctv_guard.sources import IMAGE_SUFFIXES, read_image
-from cctv_guard.errors import CctvGuardError
+from cctv_guard.privacy import scan as privacy
+from cctv_guard.media.sources import IMAGE_SUFFIXES, read_image
+from cctv_guard.core.errors import CctvGuardError
 
 ALLOWED = "allowed"
 # which zone families count as "the right zone" for the dev categories (others: any finding)

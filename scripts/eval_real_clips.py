@@ -73,8 +73,8 @@ def read_manifest(manifest: Path, folder: Path) -> list[Clip]:
 
 
 def evaluate(clip: Clip, baseline_cap_s: float | None) -> dict:
-    from cctv_guard.baseline import build_baseline
-    from cctv_guard.check import check_source
+    from cctv_guard.tamper.baseline import build_baseline
+    from cctv_guard.tamper.check import check_source
 
     if clip.onset_s is None:
         end = NORMAL_BASELINE_S

@@ -40,7 +40,7 @@ def samples_dir() -> Path:
 
 def normal_clip_frames(end: float, every: float = 0.5) -> list:
     """BGR frames of samples/vtest_normal.mp4 from 0 to `end` seconds (skips when absent)."""
-    from cctv_guard.sources import open_source
+    from cctv_guard.media.sources import open_source
 
     clip = SAMPLES / "vtest_normal.mp4"
     if not clip.is_file():

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import free_port, wait_for
 
-from cctv_guard.alerts import (
+from cctv_guard.edge.alerts import (
     Dispatcher,
     JsonlSink,
     MqttSink,

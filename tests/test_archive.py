@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cctv_guard import archive
-from cctv_guard.archive import Recording, parse_pattern, scan_archive, summarize_camera
-from cctv_guard.errors import ArchiveError, ConfigError
+from cctv_guard.custody import archive
+from cctv_guard.custody.archive import Recording, parse_pattern, scan_archive, summarize_camera
+from cctv_guard.core.errors import ArchiveError, ConfigError
 
 from conftest import encode_frames
 

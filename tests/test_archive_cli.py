@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cctv_guard.cli import app
+from cctv_guard.cli.app import app
 
 from tests.test_archive import HOUR, PATTERN, T0, lay_out, make_mp4, six_hourly
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
-from cctv_guard import articles
-from cctv_guard.cli import app
-from cctv_guard.errors import ConfigError
+from cctv_guard.legal import articles
+from cctv_guard.cli.app import app
+from cctv_guard.core.errors import ConfigError
 from tests.conftest import REPO
 
 REGULATION = REPO.parent / "shared" / "regulation" / "gansu-order-78-2011.zh.txt"
@@ -171,14 +172,14 @@ def test_results_are_frozen():
 @pytest.fixture
 def data_copy(tmp_path, monkeypatch):
     """Load a modified copy of the catalogue instead of the packaged one."""
-    raw = yaml.safe_load((PACKAGE / "data" / articles.DATA_FILE).read_text(encoding="utf-8"))
+    raw = yaml.safe_load((PACKAGE / "legal" / articles.DATA_FILE).read_text(encoding="utf-8"))
 
     def load(mutate):
         mutate(raw)
-        pkg = tmp_path / "cctv_guard" / "data"
+        pkg = tmp_path / "legal"
         pkg.mkdir(parents=True, exist_ok=True)
         (pkg / articles.DATA_FILE).write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-        monkeypatch.setattr(articles.resources, "files", lambda _pkg: tmp_path / "cctv_guard")
+        monkeypatch.setattr(articles.resources, "files", lambda _pkg: tmp_path / "legal")
         articles._load.cache_clear()
         return articles._load()
 
@@ -215,8 +216,11 @@ def test_articles_out_of_order_are_rejected(data_copy):
 
 
 def test_package_data_is_declared():
-    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"data/*"' in text
+    import tomllib
+
+    conf = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = conf["tool"]["setuptools"]["package-data"]["cctv_guard.legal"]
+    assert any(Path(articles.DATA_FILE).match(p) for p in patterns)
 
 
 # --- CLI ----------------------------------------------------------------------------------------
@@ -265,13 +269,13 @@ def test_quote_puts_a_clause_in_context():
 
 
 def test_the_event_articles_of_the_tamper_core_match_the_catalogue():
-    events = pytest.importorskip("cctv_guard.events")
+    events = pytest.importorskip("cctv_guard.tamper.events")
     for kind, ref in events.ARTICLES.items():
         assert articles.for_kind(kind).ref == ref, kind
 
 
 def test_the_privacy_zones_cite_article_9_clauses():
-    privacy = pytest.importorskip("cctv_guard.privacy")
+    privacy = pytest.importorskip("cctv_guard.privacy.scan")
     for zone in privacy.ZONES:
         ref = privacy.article_of(zone)
         assert articles.for_kind("privacy", ref).clause == ref

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from cctv_guard.atomic import write_atomic
+from cctv_guard.core.atomic import write_atomic
 
 
 def test_write_replaces_and_sets_mode(tmp_path):
@@ -34,7 +34,7 @@ def test_failure_keeps_old_content_and_no_temp(tmp_path):
 def test_kill_during_writes_never_leaves_partial_file(tmp_path):
     p = tmp_path / "big.bin"
     code = (
-        "import sys; from cctv_guard.atomic import write_atomic\n"
+        "import sys; from cctv_guard.core.atomic import write_atomic\n"
         "i = 0\n"
         "while True:\n"
         "    write_atomic(sys.argv[1], bytes([i % 256]) * 4_000_000); i += 1\n"

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from cctv_guard.audit import AuditProgress, WorkItem, open_run, plan_audit, resume_audit, start_audit
-from cctv_guard.errors import ConfigError, SourceError
-from cctv_guard.fleet_config import load_fleet
+from cctv_guard.fleet.audit import AuditProgress, WorkItem, open_run, plan_audit, resume_audit, start_audit
+from cctv_guard.core.errors import ConfigError, SourceError
+from cctv_guard.fleet.config import load_fleet
 
 DAY = "2026-11-27"
 
@@ -319,7 +319,7 @@ KILL_SCRIPT = """
 import sys
 sys.path.insert(0, {tests!r})
 from test_audit import fake_check
-from cctv_guard.audit import start_audit, resume_audit
+from cctv_guard.fleet.audit import start_audit, resume_audit
 if __name__ == "__main__":
     if sys.argv[1] == "start":
         start_audit(sys.argv[2], sys.argv[3], work=fake_check)
@@ -369,8 +369,8 @@ def test_kill_9_then_resume_gives_the_uninterrupted_summary(tmp_path, monkeypatc
 def sample_fleet(tmp_path, samples_dir, monkeypatch):
     """Three registered cameras (baseline from vtest_normal, in a real registry) whose recordings
     of the day are sample clips: normal, moved, and an unreadable file."""
-    from cctv_guard.baseline import build_baseline, to_bytes
-    from cctv_guard.registry import Camera, open_registry
+    from cctv_guard.tamper.baseline import build_baseline, to_bytes
+    from cctv_guard.registry.store import Camera, open_registry
 
     normal = samples_dir / "vtest_normal.mp4"
     if not normal.exists():
@@ -397,7 +397,7 @@ def sample_fleet(tmp_path, samples_dir, monkeypatch):
 
 
 def test_real_check_on_samples_updates_the_registry_history(sample_fleet):
-    from cctv_guard.registry import open_registry
+    from cctv_guard.registry.store import open_registry
 
     outcome = start_audit(sample_fleet, sample_fleet.parent / "out")
     verdicts = {c["camera_id"]: c["verdict"] for c in outcome.summary["cameras"]}

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cctv_guard.cli import app
+from cctv_guard.cli.app import app
 
 runner = CliRunner()
 ENV_KEEP = {k: v for k, v in os.environ.items() if k not in ("CCTV_GUARD_HOME", "CCTV_GUARD_DB")}
@@ -26,7 +26,7 @@ ENV_KEEP = {k: v for k, v in os.environ.items() if k not in ("CCTV_GUARD_HOME", 
 def baseline_file(tmp_path_factory) -> Path:
     from conftest import SAMPLES
 
-    from cctv_guard.baseline import build_baseline, save_baseline
+    from cctv_guard.tamper.baseline import build_baseline, save_baseline
 
     normal = SAMPLES / "vtest_normal.mp4"
     if not normal.exists():
@@ -201,9 +201,9 @@ def _still_video(image_path: Path, out: Path, seconds: float = 12.0, fps: int = 
 def test_privacy_scan_inside_the_audit_flags_a_bathroom_camera(tmp_path, shared_data):
     """A camera aimed into a bathroom (a Places365 photo from ../shared/data, as footage): the
     tamper check finds nothing, the privacy scan run by the audit finds Art. 9(3)."""
-    from cctv_guard.baseline import build_baseline, save_baseline
-    from cctv_guard.errors import ModelError
-    from cctv_guard.privacy import load_models
+    from cctv_guard.tamper.baseline import build_baseline, save_baseline
+    from cctv_guard.core.errors import ModelError
+    from cctv_guard.privacy.scan import load_models
 
     try:
         load_models()

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cctv_guard import baseline as bl
-from cctv_guard.errors import BaselineError, ConfigError
+from cctv_guard.tamper import baseline as bl
+from cctv_guard.core.errors import BaselineError, ConfigError
 
 from conftest import SAMPLES
 
@@ -44,7 +44,7 @@ def test_build_from_real_footage(built):
 def test_median_removes_passing_people(built):
     """Pedestrians walk through vtest; the temporal median must be closer to every frame's
     static background than any single frame is to the others."""
-    from cctv_guard.sources import open_source
+    from cctv_guard.media.sources import open_source
 
     with open_source(CLIP) as src:
         grays = [bl.analysis_gray(f.image, built.analysis_size) for f in src.frames(every=1.0, end=6.0)]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cctv_guard.cli import app
-from cctv_guard.registry import open_registry
+from cctv_guard.cli.app import app
+from cctv_guard.registry.store import open_registry
 from conftest import REPO, SAMPLES
 
 SECRET = "Hunter2-secret"

@@ -10,10 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
-from cctv_guard.baseline import build_baseline
-from cctv_guard.check import SCHEMA, CheckResult, check_frames, check_source, sampling_for
-from cctv_guard.events import ON
-from cctv_guard.sources import SourceInfo, open_source
+from cctv_guard.tamper.baseline import build_baseline
+from cctv_guard.tamper.check import SCHEMA, CheckResult, check_frames, check_source, sampling_for
+from cctv_guard.tamper.events import ON
+from cctv_guard.media.sources import SourceInfo, open_source
 
 from conftest import SAMPLES
 
@@ -109,8 +109,8 @@ def test_single_thread_check_equals_the_threaded_one(vtest_baseline):
 def test_frames_decode_lazily_and_grey_matches_bgr():
     """A decoded frame becomes BGR or grey only when asked; the grey analysis image made from its
     YUV planes agrees with the one made from its BGR picture (same view, within rounding)."""
-    from cctv_guard.baseline import analysis_gray
-    from cctv_guard.sources import open_source
+    from cctv_guard.tamper.baseline import analysis_gray
+    from cctv_guard.media.sources import open_source
 
     with open_source(SAMPLES / "vtest_normal.mp4") as src:
         frames = list(src.frames(every=5.0, end=20.0, max_width=320, threads=1))
@@ -198,7 +198,7 @@ def test_default_sampling(kind, duration, every, kf, expected):
 
 
 def test_lighting_profiles_are_picked_per_frame(vtest_baseline):
-    from cctv_guard.baseline import add_profile
+    from cctv_guard.tamper.baseline import add_profile
 
     b = add_profile(vtest_baseline, SAMPLES / "vtest_night_ir.mp4", "night", start=20.0, end=26.0)
     res = check_source(SAMPLES / "vtest_night_ir.mp4", b, every=0.5)
@@ -222,7 +222,7 @@ def test_resized_footage_is_compared_at_the_analysis_size(tmp_path):
 def test_live_checker_takes_decoded_frames_or_arrays(vtest_baseline):
     """The watcher feeds `sources.Frame`s (measured from the decoded picture, no BGR copy); BGR
     arrays of the same frames give the same events."""
-    from cctv_guard.live import LiveChecker
+    from cctv_guard.tamper.live import LiveChecker
 
     with open_source(SAMPLES / "vtest_covered.mp4") as src:
         frames = list(src.frames(every=0.5, max_width=640))
@@ -288,8 +288,8 @@ def _flat_side(img: np.ndarray, offset: int, rng: np.random.Generator) -> np.nda
 def test_a_lost_region_still_moving_does_not_decide_a_cover(vtest_baseline, vtest_frames):
     """Lost cells that changed a lot since the previous frame (the seams moved on) make the
     frame's cover observation ON but not decisive; the same side standing still decides."""
-    from cctv_guard.baseline import analysis_gray
-    from cctv_guard.check import analyse_frame
+    from cctv_guard.tamper.baseline import analysis_gray
+    from cctv_guard.tamper.check import analyse_frame
 
     img, size = vtest_frames[3].image, vtest_baseline.analysis_size
     rng = np.random.default_rng(11)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from cctv_guard.cli import app
+from cctv_guard.cli.app import app
 
 from conftest import REPO, SAMPLES
 
@@ -76,7 +76,7 @@ def test_an_outdated_baseline_gets_a_note(baseline_file, tmp_path):
     JSON as usual, and one note on stderr says to rebuild it."""
     from dataclasses import replace
 
-    from cctv_guard.baseline import load_baseline, save_baseline
+    from cctv_guard.tamper.baseline import load_baseline, save_baseline
 
     b = load_baseline(baseline_file)
     old = save_baseline(replace(b, profiles={k: replace(p, key_noise=None) for k, p in b.profiles.items()}),

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, strategies as st
 from pydantic import BaseModel, ConfigDict, Field
 
-from cctv_guard.config import key_path, load_yaml_model
-from cctv_guard.errors import ConfigError
+from cctv_guard.core.config import key_path, load_yaml_model
+from cctv_guard.core.errors import ConfigError
 
 
 class Cam(BaseModel):

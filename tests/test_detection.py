@@ -10,7 +10,7 @@ from cctv_guard.detection import Detections, as_bgr8
 from cctv_guard.detection.image import letterbox, limit_size
 from cctv_guard.detection.detections import nms_per_class
 from cctv_guard.detection.yolo import YoloDetector, parse_names
-from cctv_guard.errors import ModelError, SourceError
+from cctv_guard.core.errors import ModelError, SourceError
 
 
 def _dets() -> Detections:

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from cctv_guard import drift
-from cctv_guard.baseline import Baseline, analysis_gray, analysis_size, build_profile
+from cctv_guard.tamper import drift
+from cctv_guard.tamper.baseline import Baseline, analysis_gray, analysis_size, build_profile
 
 from conftest import normal_clip_frames
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cctv_guard.events import ARTICLES, CLEAR, KINDS, ON, SUSTAIN, EventConfig, EventTracker, Observation, events_from
+from cctv_guard.tamper.events import ARTICLES, CLEAR, KINDS, ON, SUSTAIN, EventConfig, EventTracker, Observation, events_from
 
 
 def _seq(levels: str, dt: float = 0.2, kind: str = "covered", severities=None):

@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from cctv_guard import health
-from cctv_guard.baseline import GRID, analysis_gray, build_profile
+from cctv_guard.tamper import health
+from cctv_guard.tamper.baseline import GRID, analysis_gray, build_profile
 
 from conftest import normal_clip_frames
 

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cctv_guard import ledger
-from cctv_guard.errors import ArchiveError, ConfigError
-from cctv_guard.signing import default_key_path, load_or_create_key
+from cctv_guard.custody import ledger
+from cctv_guard.core.errors import ArchiveError, ConfigError
+from cctv_guard.custody.signing import default_key_path, load_or_create_key
 
 PEOPLE = [("Li Wei", "Chengguan PSB"), ("王芳", "兰州市公安局"), ("Zhang Min", "Anning PSB")]
 
@@ -248,8 +248,8 @@ def test_database_swapped_for_an_older_copy_is_detected(tmp_path):
 _RECORD_CHILD = """
 import sys
 from pathlib import Path
-from cctv_guard import ledger
-from cctv_guard.signing import default_key_path, load_or_create_key
+from cctv_guard.custody import ledger
+from cctv_guard.custody.signing import default_key_path, load_or_create_key
 home = Path(sys.argv[1])
 key = load_or_create_key(default_key_path(home))
 req = ledger.access_request(who="Li Wei", unit="PSB", purpose="crash test", camera="c1",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cctv_guard import lexicon
-from cctv_guard.privacy import ZONES
+from cctv_guard.privacy import lexicon
+from cctv_guard.privacy.scan import ZONES
 
 
 def zones(text: str) -> dict[str, lexicon.LexiconHit]:

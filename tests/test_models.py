@@ -22,7 +22,7 @@ from cctv_guard.detection import (
     models_dir,
 )
 from cctv_guard.detection.onnx import ENV_VAR, sha256_file
-from cctv_guard.errors import ModelError
+from cctv_guard.core.errors import ModelError
 
 from conftest import MODELS, SAMPLES
 

@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from cctv_guard import privacy as P
-from cctv_guard.errors import ConfigError
+from cctv_guard.privacy import lexicon, scan as P
+from cctv_guard.core.errors import ConfigError
 
 CFG = P.PrivacyConfig()
 GOOD = P.ViewQuality(120.0, 50.0, 300.0, True, None)
@@ -22,7 +22,7 @@ def cue(name: str, score: float, box=(10.0, 10.0, 60.0, 60.0), cfg: P.PrivacyCon
     """A cue as the models would produce it, weights from the config's tables."""
     source, label = name.split(":", 1)
     if source == "ocr":
-        (hit,) = [h for h in __import__("cctv_guard.lexicon").lexicon.match_text(label)][:1]
+        (hit,) = [h for h in lexicon.match_text(label)][:1]
         return P.Cue(name, hit.zone, score, hit.weight, box, hit.weak)
     rules = cfg.detector_rules() if source == "detector" else cfg.classifier_rules()
     r = rules[label]
@@ -342,7 +342,7 @@ def models():
 
 
 def test_bundled_everyday_images_are_clear(models):
-    from cctv_guard.sources import read_image
+    from cctv_guard.media.sources import read_image
 
     paths = sorted((SAMPLES / "images").glob("*.jpg"))
     assert paths
@@ -364,7 +364,7 @@ def _scenes(shared_data: Path, category: str) -> list[Path]:
     ],
 )
 def test_dev_scenes_of_prohibited_places(shared_data, models, category, min_rate, articles):
-    from cctv_guard.sources import read_image
+    from cctv_guard.media.sources import read_image
 
     paths = _scenes(shared_data, category)
     assert paths
@@ -375,7 +375,7 @@ def test_dev_scenes_of_prohibited_places(shared_data, models, category, min_rate
 
 
 def test_dev_scenes_of_allowed_places_are_clear(shared_data, models):
-    from cctv_guard.sources import read_image
+    from cctv_guard.media.sources import read_image
 
     paths = _scenes(shared_data, "allowed")
     items = [P.scan_image(read_image(p), models=models, ocr=False, source=p.name) for p in paths]
@@ -384,7 +384,7 @@ def test_dev_scenes_of_allowed_places_are_clear(shared_data, models):
 
 
 def test_scan_frames_applies_masks_given_in_another_frame_size(shared_data, models):
-    from cctv_guard.sources import Frame, read_image
+    from cctv_guard.media.sources import Frame, read_image
 
     photo = _scenes(shared_data, "restroom")[0]
     img = read_image(photo)
@@ -447,7 +447,7 @@ def test_signs_are_read_and_mapped(models, lines, zone):
 
 def test_models_are_missing_gives_a_model_error(tmp_path, monkeypatch):
     from cctv_guard import detection
-    from cctv_guard.errors import ModelError
+    from cctv_guard.core.errors import ModelError
 
     monkeypatch.setenv("CCTV_GUARD_MODELS", str(tmp_path))
     monkeypatch.setattr(detection, "_cache", {})
@@ -486,7 +486,7 @@ def _tiny_yolo(path: Path, names: dict[int, str], score: float) -> Path:
 
 
 def test_custom_yolo_detector_from_config_becomes_a_finding(tmp_path: Path, models):
-    from cctv_guard.sources import read_image
+    from cctv_guard.media.sources import read_image
 
     _tiny_yolo(tmp_path / "urinals.onnx", {0: "urinal", 1: "ballot_box"}, 0.9)
     (tmp_path / "privacy.yaml").write_text(
@@ -508,7 +508,7 @@ def test_custom_yolo_detector_from_config_becomes_a_finding(tmp_path: Path, mode
 
 
 def test_custom_yolo_with_a_wrong_sha256_is_a_model_error(tmp_path: Path):
-    from cctv_guard.errors import ModelError
+    from cctv_guard.core.errors import ModelError
 
     _tiny_yolo(tmp_path / "m.onnx", {0: "urinal"}, 0.9)
     cfg = P.parse_config({"detectors": [{"path": str(tmp_path / "m.onnx"), "sha256": "0" * 64, "classes": {"urinal": "restroom"}}]})

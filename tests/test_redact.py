@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cctv_guard.redact import (
+from cctv_guard.core.redact import (
     MASK,
     RedactingFilter,
     has_credentials,

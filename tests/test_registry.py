@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cctv_guard.errors import BaselineError, ConfigError, RegistryError
-from cctv_guard.home import default_home, resolve_db_url, resolve_home
-from cctv_guard.registry import (
+from cctv_guard.core.errors import BaselineError, ConfigError, RegistryError
+from cctv_guard.core.home import default_home, resolve_db_url, resolve_home
+from cctv_guard.registry.store import (
     CAMERA_FIELDS,
     CATEGORIES,
     CSV_COLUMNS,
@@ -55,7 +55,7 @@ def facts(c: Camera) -> dict:
 @pytest.fixture(scope="session")
 def baseline_bytes() -> tuple[bytes, tuple[int, int]]:
     """A real baseline file built from the first second of a sample clip."""
-    from cctv_guard import baseline as bl
+    from cctv_guard.tamper import baseline as bl
 
     clip = SAMPLES / "vtest_normal.mp4"
     if not clip.exists():
@@ -221,7 +221,7 @@ class CrudSuite:
         b = reg.load_baseline("GS-LZ-0001")
         assert set(b.zones) == {"must_see"}
         # a zone edit re-writes the current baseline file with the new zones (a new record)
-        from cctv_guard import baseline as bl
+        from cctv_guard.tamper import baseline as bl
 
         reg.update_camera("GS-LZ-0001", zones=[Zone("privacy_door", ((1, 1), (40, 1), (40, 30)))])
         third = reg.current_baseline("GS-LZ-0001")
@@ -586,7 +586,7 @@ def test_kill_9_during_import_leaves_no_half_import(tmp_path) -> None:
 
 def test_findings_cite_what_the_catalogue_says() -> None:
     """Registry findings carry the same article and penalty as the regulation catalogue."""
-    articles = pytest.importorskip("cctv_guard.articles")
+    articles = pytest.importorskip("cctv_guard.legal.articles")
     c = cam(1, installed=date(2020, 1, 1), filed=None, signage=False)
     found = c.findings(date(2026, 1, 1))
     assert {f["kind"] for f in found} == {"filing_overdue", "signage_missing"}
@@ -597,7 +597,7 @@ def test_findings_cite_what_the_catalogue_says() -> None:
 
 def test_categories_are_the_article_7_places() -> None:
     """Every category names an existing clause of Art. 7 (or none, for `other`)."""
-    articles = pytest.importorskip("cctv_guard.articles")
+    articles = pytest.importorskip("cctv_guard.legal.articles")
     clauses = {clause for clause, _, _ in CATEGORIES.values() if clause}
     assert clauses == {"7(1)", "7(2)", "7(3)", "7(4)", "7(5)"}
     for clause in clauses:
@@ -613,8 +613,8 @@ def test_categories_are_the_article_7_places() -> None:
 @pytest.mark.slow
 def test_check_against_a_registered_camera_and_record_it(tmp_path) -> None:
     """camera baseline -> load_baseline -> check_source -> record_check, on the bundled samples."""
-    from cctv_guard.check import check_source
-    from cctv_guard.registry import build_camera_baseline
+    from cctv_guard.tamper.check import check_source
+    from cctv_guard.registry.store import build_camera_baseline
 
     normal, moved = SAMPLES / "vtest_normal.mp4", SAMPLES / "vtest_moved.mp4"
     if not (normal.exists() and moved.exists()):

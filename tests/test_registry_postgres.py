@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from cctv_guard.registry import SCHEMA_VERSION, open_registry
+from cctv_guard.registry.store import SCHEMA_VERSION, open_registry
 from test_registry import SECRET, CrudSuite, baseline_bytes, cam  # noqa: F401 (baseline_bytes is a fixture)
 
 PG_URL = os.environ.get("CCTV_GUARD_TEST_PG_URL")

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from cctv_guard import reports
+from cctv_guard.reports import render as reports
 from tests.conftest import SAMPLES
 
 CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
@@ -118,8 +118,8 @@ def test_the_content_security_policy_blocks_scripts(report_file, tmp_path):
 def test_end_to_end_check_report_in_chromium(tmp_path):
     """A real check of the moved sample against a baseline of the normal one, its frames re-read
     for the report, rendered by Chromium."""
-    from cctv_guard.baseline import build_baseline
-    from cctv_guard.check import check_source
+    from cctv_guard.tamper.baseline import build_baseline
+    from cctv_guard.tamper.check import check_source
 
     moved = SAMPLES / "vtest_moved.mp4"
     if not moved.is_file():
@@ -145,7 +145,7 @@ def test_check_cli_html_option(tmp_path):
     with the event's frame re-read from the footage beside the baseline view."""
     from typer.testing import CliRunner
 
-    from cctv_guard.cli import app
+    from cctv_guard.cli.app import app
 
     moved = SAMPLES / "vtest_moved.mp4"
     if not moved.is_file():

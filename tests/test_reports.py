@@ -17,8 +17,9 @@ import cv2
 import numpy as np
 import pytest
 
-from cctv_guard import articles, reports
-from cctv_guard.errors import ConfigError
+from cctv_guard.legal import articles
+from cctv_guard.reports import render as reports
+from cctv_guard.core.errors import ConfigError
 from tests.conftest import SAMPLES
 
 SECRET = "hunter2-Secret"
@@ -94,7 +95,7 @@ def test_enrich_is_idempotent_and_keeps_the_camera():
 
 
 def test_enrich_cites_registry_findings_of_a_registry_camera():
-    registry = pytest.importorskip("cctv_guard.registry")
+    registry = pytest.importorskip("cctv_guard.registry.store")
     cam = registry.Camera(id="GS-LZ-0012", name="NE corner", lat=36.06, lon=103.83, category="square",
                           installed=date(2020, 1, 1), signage=False, source=f"rtsp://u:{SECRET}@h/s")
     doc = reports.enrich(_check_report([]), cam)
@@ -149,7 +150,7 @@ def test_load_report_errors(tmp_path):
 
 @pytest.mark.parametrize("dx,dy,deg,s", [(-40.0, 12.0, 0.0, 1.0), (0.0, 0.0, 8.0, 1.0), (5.0, -3.0, -3.0, 1.25)])
 def test_view_transform_recovers_the_homography_drift_decomposed(dx, dy, deg, s):
-    drift = pytest.importorskip("cctv_guard.drift")
+    drift = pytest.importorskip("cctv_guard.tamper.drift")
     w, h = 480, 360
     c = np.array([[1, 0, w / 2], [0, 1, h / 2], [0, 0, 1.0]])
     th = np.radians(deg)
@@ -443,7 +444,7 @@ def _write(tmp_path: Path, doc: dict, name: str = "check.json") -> Path:
 
 
 def test_cli_report_html_json_and_summary(tmp_path):
-    from cctv_guard.cli import app
+    from cctv_guard.cli.app import app
 
     src = _write(tmp_path, _check_report([_moved(), {"kind": "frozen", "start_s": 20.0}]))
     r = _runner().invoke(app, ["report", str(src), "--html", str(tmp_path / "r.html"), "--json", str(tmp_path / "e.json"), "--lang", "en"])
@@ -460,8 +461,8 @@ def test_cli_report_html_json_and_summary(tmp_path):
 
 
 def test_cli_report_attaches_a_registered_camera(tmp_path):
-    pytest.importorskip("cctv_guard.registry")
-    from cctv_guard.cli import app
+    pytest.importorskip("cctv_guard.registry.store")
+    from cctv_guard.cli.app import app
 
     home = tmp_path / "home"
     r = _runner().invoke(app, ["camera", "--home", str(home), "add", "GS-LZ-0012", "--name", "Dongfanghong <i>NE</i>",
@@ -492,7 +493,7 @@ def test_cli_report_bad_input_exits_2(tmp_path, args, msg):
 
 
 def test_cli_report_html_takes_one_input(tmp_path):
-    from cctv_guard.cli import app
+    from cctv_guard.cli.app import app
 
     a = _write(tmp_path, _check_report([]))
     r = _runner().invoke(app, ["report", str(a), str(a), "--html", str(tmp_path / "r.html")])
@@ -500,7 +501,7 @@ def test_cli_report_html_takes_one_input(tmp_path):
 
 
 def test_cli_report_embeds_evidence_snapshots_named_by_a_scan(tmp_path, frame):
-    from cctv_guard.cli import app
+    from cctv_guard.cli.app import app
 
     (tmp_path / "evidence").mkdir()
     cv2.imwrite(str(tmp_path / "evidence" / "a_restroom.jpg"), frame)
@@ -590,7 +591,7 @@ def test_html_never_contains_report_text_unescaped(text):
 def test_archive_scan_and_verify_reports_render_with_articles(tmp_path):
     from typer.testing import CliRunner
 
-    from cctv_guard.cli import app
+    from cctv_guard.cli.app import app
 
     root = tmp_path / "nvr"
     for day in ("20261101", "20261102", "20261105"):

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from cctv_guard.baseline import build_baseline
-from cctv_guard.check import check_source
+from cctv_guard.tamper.baseline import build_baseline
+from cctv_guard.tamper.check import check_source
 
 from conftest import REPO, SAMPLES
 

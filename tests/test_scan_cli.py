@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from cctv_guard.cli import app
+from cctv_guard.cli.app import app
 
 from conftest import REPO, SAMPLES
 

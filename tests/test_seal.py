@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cctv_guard import archive
-from cctv_guard.archive import SealReader, latest_seal, seal_archive, verify_archive
-from cctv_guard.errors import ArchiveError
-from cctv_guard.signing import canonical_json, default_key_path, load_or_create_key, sha256_hex
+from cctv_guard.custody import archive
+from cctv_guard.custody.archive import SealReader, latest_seal, seal_archive, verify_archive
+from cctv_guard.core.errors import ArchiveError
+from cctv_guard.custody.signing import canonical_json, default_key_path, load_or_create_key, sha256_hex
 
 from tests.test_archive import make_mp4
 
@@ -340,7 +340,7 @@ def test_unreadable_files_are_recorded_and_reported(tmp_path):
     (root / "cam0" / "locked.bin").write_bytes(b"secret")
     (root / "cam0" / "locked.bin").chmod(0o000)
     code = (
-        "import sys; from pathlib import Path; from cctv_guard import archive; from cctv_guard.signing import load_or_create_key;"
+        "import sys; from pathlib import Path; from cctv_guard.custody import archive; from cctv_guard.custody.signing import load_or_create_key;"
         f"r = archive.seal_archive(Path({str(root)!r}), load_or_create_key(Path({str(tmp_path / 'key.pem')!r})));"
         "print([(p.path, p.problem) for p in r.problems]); print(r.count, r.unreadable)"
     )
@@ -360,8 +360,8 @@ def test_unreadable_files_are_recorded_and_reported(tmp_path):
 _SEAL_CHILD = """
 import sys
 from pathlib import Path
-from cctv_guard import archive
-from cctv_guard.signing import load_or_create_key
+from cctv_guard.custody import archive
+from cctv_guard.custody.signing import load_or_create_key
 key = load_or_create_key(Path(sys.argv[2]))
 print("go", flush=True)
 while True:

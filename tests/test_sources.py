@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from cctv_guard.errors import SourceError
-from cctv_guard.sources import (
+from cctv_guard.core.errors import SourceError
+from cctv_guard.media.sources import (
     image_times,
     list_images,
     open_source,

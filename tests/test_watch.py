@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from conftest import free_port, wait_for
 
-from cctv_guard.alerts import Spool, load_jsonl
-from cctv_guard.cli import app
-from cctv_guard.errors import ConfigError
-from cctv_guard.watch import CameraWorker, EdgeConfig, Watcher, load_edge_config
+from cctv_guard.edge.alerts import Spool, load_jsonl
+from cctv_guard.cli.app import app
+from cctv_guard.core.errors import ConfigError
+from cctv_guard.edge.watch import CameraWorker, EdgeConfig, Watcher, load_edge_config
 
 REPO = Path(__file__).resolve().parents[1]
 SERVER = REPO / "scripts" / "rtsp_server.py"
@@ -55,7 +55,7 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def sample_baseline(tmp_path_factory) -> Path:
-    from cctv_guard.baseline import build_baseline, save_baseline
+    from cctv_guard.tamper.baseline import build_baseline, save_baseline
 
     out = tmp_path_factory.mktemp("bl") / "vtest.baseline"
     save_baseline(build_baseline(str(REPO / "samples" / "vtest_normal.mp4"), end=10.0), out)
@@ -128,7 +128,7 @@ def test_open_events_survive_a_restart_without_repeating(tmp_path, sample_baseli
     state = tmp_path / "state"
     conf = edge(tmp_path, "rtsp://127.0.0.1:1/none", sample_baseline)
     cam = conf.cameras[0]
-    from cctv_guard.baseline import load_baseline
+    from cctv_guard.tamper.baseline import load_baseline
 
     baseline = load_baseline(sample_baseline)
     now = [1000.0]
@@ -258,8 +258,8 @@ class _FakeScanner:
 def test_privacy_scan_opens_and_closes_zone_alerts(tmp_path, sample_baseline):
     import threading
 
-    from cctv_guard.baseline import load_baseline
-    from cctv_guard.sources import Frame
+    from cctv_guard.tamper.baseline import load_baseline
+    from cctv_guard.media.sources import Frame
 
     conf = edge(tmp_path, "rtsp://127.0.0.1:1/none", sample_baseline).model_copy(update={"privacy_every_s": 60.0, "snapshots": False})
     scanner = _FakeScanner()
@@ -285,8 +285,8 @@ def test_privacy_scan_opens_and_closes_zone_alerts(tmp_path, sample_baseline):
 
 @pytest.mark.shared
 def test_privacy_scanner_with_real_models_flags_a_restroom(shared_data):
-    from cctv_guard.sources import Frame, read_image
-    from cctv_guard.watch import PrivacyScanner
+    from cctv_guard.media.sources import Frame, read_image
+    from cctv_guard.edge.watch import PrivacyScanner
 
     scanner = PrivacyScanner(ocr=False)
     toilet = read_image(shared_data / "dev" / "scenes" / "restroom" / "inet_n04447861_toilet_seat.jpg")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from cctv_guard.errors import SourceError
+from cctv_guard.core.errors import SourceError
 
 
 def as_bgr8(image: np.ndarray) -> np.ndarray:

@@ -12,8 +12,8 @@ import numpy as np
 
 from cctv_guard.detection.image import as_bgr8, limit_size
 from cctv_guard.detection.onnx import first_line
-from cctv_guard.errors import ModelError
-from cctv_guard.memory import release_free_memory
+from cctv_guard.core.errors import ModelError
+from cctv_guard.core.memory import release_free_memory
 
 
 @dataclass(frozen=True)

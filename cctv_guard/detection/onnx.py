@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from cctv_guard.errors import ModelError
-from cctv_guard.memory import limit_arenas, release_free_memory
+from cctv_guard.core.errors import ModelError
+from cctv_guard.core.memory import limit_arenas, release_free_memory
 
 ENV_VAR = "CCTV_GUARD_MODELS"
 MANIFEST = "manifest.json"

@@ -20,7 +20,7 @@ import numpy as np
 from cctv_guard.detection.detections import Detections, nms_per_class
 from cctv_guard.detection.image import as_bgr8, letterbox
 from cctv_guard.detection.onnx import open_session, run
-from cctv_guard.errors import ModelError
+from cctv_guard.core.errors import ModelError
 
 
 MAX_CANDIDATES = 5000  # boxes going into NMS

@@ -30,8 +30,8 @@ from typing import Callable, Iterable, Mapping
 import cv2
 import numpy as np
 
-from cctv_guard.errors import BaselineError
-from cctv_guard.memory import reuse_frame_memory
+from cctv_guard.core.errors import BaselineError
+from cctv_guard.core.memory import reuse_frame_memory
 
 FORMAT = "cctv-guard/baseline"
 VERSION = 1
@@ -172,7 +172,8 @@ def profile_from_grays(
 ) -> Profile:
     """A profile from frames already in grey at the analysis size, with their colourfulness
     and, for decoded footage, which of them were keyframes (pure)."""
-    from cctv_guard import drift, health
+    from cctv_guard.tamper import drift
+    from cctv_guard.tamper import health
 
     if not grays:
         raise BaselineError("no frames to build a baseline from")
@@ -218,7 +219,7 @@ def _window_frames(source_uri, *, start, end, every, progress: Progress | None, 
     of a source (about MAX_BASELINE_FRAMES, evenly spread, plus every keyframe with the frame
     before it), with its frame size and URI. With `fits`, the footage must fit that baseline and
     is measured at its analysis size."""
-    from cctv_guard.sources import open_source
+    from cctv_guard.media.sources import open_source
 
     with open_source(source_uri) as src:
         info = src.info
@@ -335,7 +336,7 @@ def check_fits(baseline: Baseline, frame_size: tuple[int, int]) -> None:
 
 
 def _check_polygon(name, points, frame_size) -> tuple[tuple[float, float], ...]:
-    from cctv_guard.zones import make_zone
+    from cctv_guard.core.zones import make_zone
 
     return make_zone(name, points, frame_size).points
 

@@ -25,9 +25,9 @@ from typing import Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from cctv_guard.errors import ArchiveError, ConfigError
-from cctv_guard.atomic import write_atomic
-from cctv_guard.signing import SigningKey, canonical_json, sha256_hex, verify_signature
+from cctv_guard.core.errors import ArchiveError, ConfigError
+from cctv_guard.core.atomic import write_atomic
+from cctv_guard.custody.signing import SigningKey, canonical_json, sha256_hex, verify_signature
 
 DB_NAME = "ledger.db"
 HEAD_FILE = "ledger.head"

@@ -31,8 +31,8 @@ from typing import Iterable, Iterator, Literal, Sequence
 
 import numpy as np
 
-from cctv_guard.errors import SourceError
-from cctv_guard.redact import redact_uri as redact
+from cctv_guard.core.errors import SourceError
+from cctv_guard.core.redact import redact_uri as redact
 
 SourceKind = Literal["video", "images", "image", "stream"]
 
@@ -84,7 +84,7 @@ class Frame:
         w, h = int(size[0]), int(size[1])
         if self._picture is not None:
             return _convert(self._picture, "gray", w, h, "AREA")
-        from cctv_guard.baseline import analysis_gray
+        from cctv_guard.tamper.baseline import analysis_gray
 
         return analysis_gray(self._image, (w, h))
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from cctv_guard.baseline import Baseline
-from cctv_guard.check import analyse_any, analysis_errors
-from cctv_guard.events import EventConfig, EventTracker
+from cctv_guard.tamper.baseline import Baseline
+from cctv_guard.tamper.check import analyse_any, analysis_errors
+from cctv_guard.tamper.events import EventConfig, EventTracker
 
 
 class LiveChecker:

@@ -45,9 +45,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from cctv_guard import __version__
-from cctv_guard.errors import CctvGuardError, ConfigError, SourceError
-from cctv_guard.fleet_config import FleetConfig, load_fleet
-from cctv_guard.sources import timestamp_from_name
+from cctv_guard.core.errors import CctvGuardError, ConfigError, SourceError
+from cctv_guard.fleet.config import FleetConfig, load_fleet
+from cctv_guard.media.sources import timestamp_from_name
 
 RUN_SCHEMA = "cctv-guard/audit-run@1"
 ITEM_SCHEMA = "cctv-guard/audit-item@1"
@@ -168,7 +168,7 @@ def _registry_args(cfg: FleetConfig, home: str | None = None) -> dict | None:
 def _registry_cameras(args: dict | None) -> tuple[dict[str, Any], Any]:
     if args is None:
         return {}, None
-    from cctv_guard.registry import open_registry
+    from cctv_guard.registry.store import open_registry
 
     reg = open_registry(**args)
     try:
@@ -252,7 +252,7 @@ class ItemTimeout(Exception):
 def _cached_baseline(path: str, mtime_ns: int, zones_json: str | None):
     from dataclasses import replace
 
-    from cctv_guard.baseline import load_baseline
+    from cctv_guard.tamper.baseline import load_baseline
 
     b = load_baseline(path)
     if zones_json is not None:
@@ -269,11 +269,11 @@ def _item_baseline(item: WorkItem):
 
 def check_item(item: WorkItem) -> dict:
     """The real work: check one recording against its camera's baseline -> a check@1 dict."""
-    from cctv_guard.check import check_source
+    from cctv_guard.tamper.check import check_source
 
     if item.source is None:
         raise SourceError(item.problem or "nothing to check")
-    from cctv_guard.privacy import check_hook
+    from cctv_guard.privacy.scan import check_hook
 
     baseline = _item_baseline(item)
     # one worker per core (Ray counts each task as one CPU): decode and analyse in this thread only
@@ -289,7 +289,7 @@ def render_report(item: WorkItem, check: dict) -> str | None:
     import tempfile
 
     try:
-        from cctv_guard.reports import write_check_html
+        from cctv_guard.reports.render import write_check_html
     except ImportError:
         return None
     try:
@@ -381,7 +381,7 @@ def _pool(workers: int) -> tuple[ProcessPoolExecutor, Any]:
     """A fresh process pool and the queue its workers announce item starts on."""
     ctx = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
     if hasattr(ctx, "set_forkserver_preload"):
-        ctx.set_forkserver_preload(["cctv_guard.audit"])  # also hands the forkserver our sys.path
+        ctx.set_forkserver_preload(["cctv_guard.fleet.audit"])  # also hands the forkserver our sys.path
     started = ctx.SimpleQueue()
     kwargs: dict[str, Any] = {"max_workers": workers, "mp_context": ctx, "initializer": _init_worker,
                               "initargs": (started,)}
@@ -568,7 +568,7 @@ def run_ray(items: Sequence[WorkItem], work: Work, on_done: OnDone, *, address: 
 
 
 def _write_json(path: Path, data: Any) -> Path:
-    from cctv_guard.atomic import write_atomic
+    from cctv_guard.core.atomic import write_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n", mode=FILE_MODE)
@@ -660,7 +660,7 @@ def open_run(run_dir: str | os.PathLike) -> AuditRun:
 def store_record(run: AuditRun, rec: dict, page: str | None = None) -> None:
     """Write one finished item: its check@1 JSON (and HTML report), then its record — the record
     last, atomically, since its presence marks the item done."""
-    from cctv_guard.atomic import write_atomic
+    from cctv_guard.core.atomic import write_atomic
 
     if rec["status"] == "ok" and rec.get("check") is not None:
         cp = run.check_path(rec)
@@ -905,7 +905,7 @@ td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left}} th{{background
 
 
 def write_summary_files(run: AuditRun, summary: Mapping[str, Any]) -> list[Path]:
-    from cctv_guard.atomic import write_atomic
+    from cctv_guard.core.atomic import write_atomic
 
     out = []
     fmts = run.config.outputs.summary
@@ -928,7 +928,7 @@ def update_registry(run: AuditRun, records: Sequence[Mapping[str, Any]]) -> tupl
     todo = [r for r in todo if r["item_id"] not in seen]
     if not todo or run.plan.registry is None:
         return 0, None
-    from cctv_guard.registry import open_registry
+    from cctv_guard.registry.store import open_registry
 
     n = 0
     try:
@@ -964,7 +964,7 @@ def notify(run: AuditRun, summary: Mapping[str, Any]) -> list[str]:
                 if resp.status >= 300:
                     warnings.append(f"notify.webhook: HTTP {resp.status}")
         except (OSError, ValueError) as exc:
-            from cctv_guard.redact import redact_uri
+            from cctv_guard.core.redact import redact_uri
 
             warnings.append(f"notify.webhook {redact_uri(cfg.webhook)}: {exc}")
     return warnings

@@ -4,7 +4,7 @@ articles cited, a self-contained HTML report, and a CSV/Markdown summary over ma
 * :func:`enrich` adds a ``camera`` section (registry facts, stream URI redacted) and an
   ``articles`` section (each cited article or clause in Chinese and English, the duty violated
   and the penalty article) to a report dict. Every string of the result passes through
-  :func:`cctv_guard.redact.redact_json`: no credentials leave through a report.
+  :func:`cctv_guard.core.redact.redact_json`: no credentials leave through a report.
 * :func:`render_html` / :func:`write_html` make ONE file an inspector can open offline: inline
   CSS, images as base64 JPEG, no script, no external resource (a Content-Security-Policy forbids
   them). Camera facts, verdict, a timeline of events (inline SVG), for each event the baseline
@@ -41,9 +41,10 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from cctv_guard import __version__, articles
-from cctv_guard.errors import ConfigError, CctvGuardError, SourceError
-from cctv_guard.redact import redact_json, redact_uri
+from cctv_guard import __version__
+from cctv_guard.legal import articles
+from cctv_guard.core.errors import ConfigError, CctvGuardError, SourceError
+from cctv_guard.core.redact import redact_json, redact_uri
 
 CHECK_SCHEMA = "cctv-guard/check@1"
 SCAN_SCHEMA = "cctv-guard/scan@1"
@@ -498,7 +499,7 @@ def draw_snapshot(snap: Snapshot | ImageLike, findings: Sequence[Mapping[str, An
     img = load_image(snap.image)
     if snap.annotated:
         return img
-    from cctv_guard.evidence import annotate
+    from cctv_guard.media.evidence import annotate
 
     shaped = [
         SimpleNamespace(
@@ -1019,7 +1020,7 @@ def render_html(report: Mapping[str, Any], *, images: ReportImages | None = None
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write a report file atomically (temp file in the same folder, then rename), creating
     its folder; an ordinary file (0666 less the umask), not a private 0600 one."""
-    from cctv_guard.atomic import write_atomic
+    from cctv_guard.core.atomic import write_atomic
 
     p = Path(path)
     try:
@@ -1070,7 +1071,7 @@ def write_check_html(doc: Mapping[str, Any], path: str | os.PathLike, *, baselin
                      source: str | os.PathLike | None = None, camera: Any = None,
                      frames: Mapping[int, ImageLike] | None = None,
                      findings: Mapping[int, Any] | None = None, lang: Lang = "both") -> Path:
-    """``check --html``: the report of a check@1 dict against a ``cctv_guard.baseline.Baseline``
+    """``check --html``: the report of a check@1 dict against a ``cctv_guard.tamper.baseline.Baseline``
     (its median view, footage size and must-see zones are drawn). The offending frames are
     re-read from ``source`` (default: the report's own source) when it is a file or folder; for
     a live stream pass ``frames`` (event index -> image) kept during the check, or the report
@@ -1225,7 +1226,7 @@ def grab_frames(source: str | os.PathLike, times: Mapping[int, float], *, max_wi
     """Re-read, from a file or image-folder source, the first frame at or after each time
     (key -> seconds); keys whose time has no frame within ``window_s`` are left out. For live
     streams the caller must keep the frames itself (a stream cannot be re-read)."""
-    from cctv_guard.sources import open_source
+    from cctv_guard.media.sources import open_source
 
     out: dict[int, np.ndarray] = {}
     with open_source(source) as src:

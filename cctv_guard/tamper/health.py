@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from cctv_guard.memory import scratch
+from cctv_guard.core.memory import scratch
 
 # cover: a cell lost its structure when texture fell below this share of its baseline...
 COVER_TEX_RATIO = 0.45

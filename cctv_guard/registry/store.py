@@ -3,7 +3,7 @@ their checks, in an embedded SQLite database (default) or a shared PostgreSQL da
 
 ::
 
-    from cctv_guard.registry import open_registry, Camera
+    from cctv_guard.registry.store import open_registry, Camera
     with open_registry() as reg:                       # --home / $CCTV_GUARD_HOME / per-user default
         reg.add_camera(Camera("GS-LZ-0012", "Dongfanghong Sq. NE", 36.0611, 103.8343, "square",
                               installed=date(2026, 3, 1), signage=True,
@@ -20,7 +20,7 @@ cached under ``<home>/baselines`` on each machine that reads them.
 
 Stream URIs are stored as given (the edge watcher needs the credentials) but every rendering
 for people — ``Camera.to_dict()``, ``repr``, exports, error messages — is redacted through
-:mod:`cctv_guard.redact`.
+:mod:`cctv_guard.core.redact`.
 
 Art. 11 filing: the Measures took effect on 2011-05-01; systems built before then had to be filed
 within 60 days of that date, and this registry applies the same 60 days to later installations
@@ -48,11 +48,11 @@ from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from cctv_guard.atomic import write_atomic
-from cctv_guard.errors import BaselineError, ConfigError, RegistryError
-from cctv_guard.home import resolve_db_url, resolve_home
-from cctv_guard.redact import MASK, redact_text, redact_uri
-from cctv_guard.zones import Zone, make_zone, parse_zone  # noqa: F401 - re-exported
+from cctv_guard.core.atomic import write_atomic
+from cctv_guard.core.errors import BaselineError, ConfigError, RegistryError
+from cctv_guard.core.home import resolve_db_url, resolve_home
+from cctv_guard.core.redact import MASK, redact_text, redact_uri
+from cctv_guard.core.zones import Zone, make_zone, parse_zone  # noqa: F401 - re-exported
 
 DB_NAME = "registry.db"
 BASELINE_DIR = "baselines"
@@ -95,7 +95,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-# --- zones: see cctv_guard.zones (re-exported here) --------------------------------------------
+# --- zones: see cctv_guard.core.zones (re-exported here) --------------------------------------------
 
 
 # --- cameras ------------------------------------------------------------------------------------------
@@ -719,7 +719,7 @@ class Registry:
 
     def _rebake_zones(self, camera_id: str, rec: "BaselineRecord") -> None:
         """Inside a transaction: store the current baseline again with the camera's zones."""
-        from cctv_guard import baseline as bl
+        from cctv_guard.tamper import baseline as bl
 
         b = bl.load_baseline(self.baseline_path(camera_id))
         zones = self._zones_by_camera(camera_id).get(camera_id, [])
@@ -825,7 +825,7 @@ class Registry:
     def store_baseline(self, camera_id: str, data: bytes, *, frame_size: tuple[int, int], profiles: Sequence[str],
                        source: str | None = None, start_s: float | None = None, end_s: float | None = None,
                        zones: Iterable[Zone] = ()) -> BaselineRecord:
-        """Store baseline file content (see :func:`cctv_guard.baseline.to_bytes`) as the camera's
+        """Store baseline file content (see :func:`cctv_guard.tamper.baseline.to_bytes`) as the camera's
         current baseline, and add or replace ``zones`` (checked against ``frame_size``; the
         camera's other zones must fit the frame too). Returns the new record."""
         fw, fh = int(frame_size[0]), int(frame_size[1])
@@ -890,9 +890,9 @@ class Registry:
         return path
 
     def load_baseline(self, camera_id: str, profile: str | None = None) -> Any:
-        """The camera's current :class:`cctv_guard.baseline.Baseline` with the registry's zones
+        """The camera's current :class:`cctv_guard.tamper.baseline.Baseline` with the registry's zones
         (which may have been edited since the baseline was taken)."""
-        from cctv_guard import baseline as bl
+        from cctv_guard.tamper import baseline as bl
 
         path = self.baseline_path(camera_id, profile)
         b = bl.load_baseline(path)
@@ -947,7 +947,7 @@ def build_camera_baseline(reg: Registry, camera_id: str, source: str, *, start: 
     kept). With ``profile`` (e.g. ``night``) that lighting profile is added to — or replaced in —
     the current baseline. ``zones`` are added to the camera's zones and checked against the frame.
     """
-    from cctv_guard import baseline as bl
+    from cctv_guard.tamper import baseline as bl
 
     cam = reg.get_camera(camera_id)
     for z in zones:  # shape errors before the slow part; the frame check follows once its size is known
@@ -1059,7 +1059,7 @@ def open_registry(home: str | os.PathLike[str] | None = None, url: str | None = 
 
     ``url``: ``postgresql://user:pass@host/db`` for a shared PostgreSQL registry or
     ``sqlite:///path/registry.db``; default ``$CCTV_GUARD_DB``, else ``<home>/registry.db`` with
-    ``home`` resolved by :func:`cctv_guard.home.resolve_home`. ``upgrade_to`` stops schema
+    ``home`` resolved by :func:`cctv_guard.core.home.resolve_home`. ``upgrade_to`` stops schema
     upgrades at that version (for staged upgrades and tests)."""
     url = resolve_db_url(url)
     target = SCHEMA_VERSION if upgrade_to is None else int(upgrade_to)

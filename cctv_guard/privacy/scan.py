@@ -35,8 +35,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cctv_guard import lexicon
-from cctv_guard.errors import ConfigError, SourceError
+from cctv_guard.privacy import lexicon
+from cctv_guard.core.errors import ConfigError, SourceError
 
 SCHEMA = "cctv-guard/scan@1"
 
@@ -970,7 +970,7 @@ def scan_source(
 
 
 def _scan_source(uri, *, config, models, ocr, progress, masks, keep_images=False) -> tuple[ScanItem, _Analysis]:
-    from cctv_guard.sources import IMAGE_SUFFIXES, open_source, read_image
+    from cctv_guard.media.sources import IMAGE_SUFFIXES, open_source, read_image
 
     cfg = config or PrivacyConfig()
     path = Path(str(uri))
@@ -993,7 +993,7 @@ def _scan_source(uri, *, config, models, ocr, progress, masks, keep_images=False
 def expand_sources(sources: Sequence[str | os.PathLike]) -> tuple[list[str], list[Skipped]]:
     """Files to scan: folders are searched recursively for images and videos (natural order);
     files and stream URLs are kept as given. Missing paths and empty folders become skips."""
-    from cctv_guard.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, natural_key, is_stream_uri
+    from cctv_guard.media.sources import IMAGE_SUFFIXES, VIDEO_SUFFIXES, natural_key, is_stream_uri
 
     files: list[str] = []
     skipped: list[Skipped] = []
@@ -1048,7 +1048,7 @@ def scan_paths(
             skipped.append(Skipped(f, str(exc)))
             continue
         if evidence_dir is not None and item.findings:
-            from cctv_guard.evidence import write_findings
+            from cctv_guard.media.evidence import write_findings
 
             by_index = {fc.index: fc for fc in analysis.frames}
             paths = write_findings(Path(evidence_dir), item.source, item.findings, analysis.images, by_index,

@@ -41,10 +41,10 @@ from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cctv_guard import __version__
-from cctv_guard.errors import ArchiveError, ConfigError
-from cctv_guard.atomic import atomic_writer
-from cctv_guard.sources import VIDEO_SUFFIXES
-from cctv_guard.signing import SigningKey, canonical_json, sha256_hex, verify_signature
+from cctv_guard.core.errors import ArchiveError, ConfigError
+from cctv_guard.core.atomic import atomic_writer
+from cctv_guard.media.sources import VIDEO_SUFFIXES
+from cctv_guard.custody.signing import SigningKey, canonical_json, sha256_hex, verify_signature
 
 SEAL_DIR = ".cctv-guard"
 SCAN_SCHEMA = "cctv-guard/archive-scan@1"
@@ -314,7 +314,7 @@ def parse_pattern(pattern: str) -> CameraPattern:
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # a finding kind of the regulation catalogue (cctv_guard.articles)
+    kind: str  # a finding kind of the regulation catalogue (cctv_guard.legal.articles)
     article: str  # the clause it breaches, from the catalogue: "16(7)", "16(8)", "17(2)"
     camera: str | None
     message: str
@@ -325,7 +325,7 @@ class Finding:
 
 
 def _finding(kind: str, camera: str | None, message: str, details: dict) -> Finding:
-    from cctv_guard import articles
+    from cctv_guard.legal import articles
 
     return Finding(kind, articles.for_kind(kind).ref, camera, message, details)
 
@@ -992,7 +992,7 @@ def _index_message(root: str, name: str, count: int, head: str) -> bytes:
 
 def record_in_index(index: Path, root: Path, seal: Path, count: int, head: str, key: SigningKey) -> None:
     """Add a seal to the home's index (rewritten atomically; one short line per seal)."""
-    from cctv_guard.atomic import write_atomic
+    from cctv_guard.core.atomic import write_atomic
 
     index = Path(index)
     old = index.read_text(encoding="utf-8") if index.exists() else ""

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from cctv_guard.errors import ConfigError
+from cctv_guard.core.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
 

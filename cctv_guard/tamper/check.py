@@ -23,8 +23,10 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from cctv_guard import __version__, drift, health
-from cctv_guard.baseline import (
+from cctv_guard import __version__
+from cctv_guard.tamper import drift
+from cctv_guard.tamper import health
+from cctv_guard.tamper.baseline import (
     FETCH_WIDTH,
     GRID,
     Baseline,
@@ -35,8 +37,8 @@ from cctv_guard.baseline import (
     frame_colourfulness,
     outdated_for,
 )
-from cctv_guard.events import ARTICLES, CLEAR, ON, SUSTAIN, Event, EventConfig, EventTracker, Observation
-from cctv_guard.memory import reuse_frame_memory
+from cctv_guard.tamper.events import ARTICLES, CLEAR, ON, SUSTAIN, Event, EventConfig, EventTracker, Observation
+from cctv_guard.core.memory import reuse_frame_memory
 
 SCHEMA = "cctv-guard/check@1"
 AUTO_KEYFRAMES_AFTER_S = 300.0
@@ -450,7 +452,7 @@ def check_frames(
 def analyse_any(frame, t: float, baseline: Baseline, prev_gray: np.ndarray | None) -> tuple[FrameAnalysis, np.ndarray]:
     """`analyse_frame` of a `sources.Frame` (grey straight from the decoded picture, no BGR copy),
     of a BGR array, or of anything with a BGR `.image`."""
-    from cctv_guard.sources import Frame
+    from cctv_guard.media.sources import Frame
 
     if not isinstance(frame, Frame):
         return analyse_frame(frame if isinstance(frame, np.ndarray) else frame.image, t, baseline, prev_gray)
@@ -552,7 +554,7 @@ def check_source(
     `threads`: None uses every core (the decoder's own threads, and decoding runs ahead in a
     thread of its own while frames are analysed); 1 decodes and analyses in the calling thread
     only: what a pool worker that owns one core wants (the fleet audit, Ray's one-CPU tasks)."""
-    from cctv_guard.sources import inter_coded, open_source
+    from cctv_guard.media.sources import inter_coded, open_source
 
     with open_source(uri) as src:
         info = src.info

@@ -24,8 +24,8 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cctv_guard.config import load_yaml_model
-from cctv_guard.errors import ConfigError
+from cctv_guard.core.config import load_yaml_model
+from cctv_guard.core.errors import ConfigError
 
 SummaryFormat = Literal["json", "csv", "html"]
 MAX_WINDOW_DAYS = 366

@@ -15,8 +15,8 @@ from typing import Mapping, Sequence
 import cv2
 import numpy as np
 
-from cctv_guard.atomic import write_atomic
-from cctv_guard.errors import SourceError
+from cctv_guard.core.atomic import write_atomic
+from cctv_guard.core.errors import SourceError
 
 Box = tuple[float, float, float, float]
 

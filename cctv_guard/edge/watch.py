@@ -27,15 +27,15 @@ from typing import Callable, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cctv_guard.atomic import write_atomic
-from cctv_guard.alerts import Dispatcher, JsonlSink, MqttSink, Sink, Spool, WebhookSink, backoff_delay, make_alert
-from cctv_guard.baseline import FETCH_WIDTH, Baseline, load_baseline
-from cctv_guard.errors import CctvGuardError, ConfigError
-from cctv_guard.events import ARTICLES
-from cctv_guard.live import LiveChecker
-from cctv_guard.redact import redact_text, redact_uri
+from cctv_guard.core.atomic import write_atomic
+from cctv_guard.edge.alerts import Dispatcher, JsonlSink, MqttSink, Sink, Spool, WebhookSink, backoff_delay, make_alert
+from cctv_guard.tamper.baseline import FETCH_WIDTH, Baseline, load_baseline
+from cctv_guard.core.errors import CctvGuardError, ConfigError
+from cctv_guard.tamper.events import ARTICLES
+from cctv_guard.tamper.live import LiveChecker
+from cctv_guard.core.redact import redact_text, redact_uri
 
-log = logging.getLogger("cctv_guard.watch")
+log = logging.getLogger("cctv_guard.edge.watch")
 
 
 # --- configuration (edge.yaml) -----------------------------------------------------------------
@@ -96,7 +96,7 @@ class EdgeConfig(_Strict):
 
 def load_edge_config(path: str | os.PathLike) -> EdgeConfig:
     """Read edge.yaml; relative paths inside it are relative to the file."""
-    from cctv_guard.config import load_yaml_model
+    from cctv_guard.core.config import load_yaml_model
 
     conf = load_yaml_model(path, EdgeConfig)
     base = Path(path).resolve().parent
@@ -112,7 +112,7 @@ def load_edge_config(path: str | os.PathLike) -> EdgeConfig:
 def edge_config_from_registry(camera_ids: list[str], *, home: str | None = None, base: EdgeConfig | None = None) -> EdgeConfig:
     """Watch the given registered cameras (all with a stream, when none is named): stream URI
     and current baseline come from the registry; other settings from `base` or defaults."""
-    from cctv_guard.registry import open_registry
+    from cctv_guard.registry.store import open_registry
 
     with open_registry(home=home) as reg:
         cams = [reg.get_camera(i) for i in camera_ids] if camera_ids else [c for c in reg.list_cameras() if c.source]
@@ -263,7 +263,7 @@ class CameraWorker(threading.Thread):
             log.info("camera %s: %s closed", self.conf.id, kind)
 
     def _snapshot(self, frame, kind: str) -> str | None:
-        from cctv_guard.evidence import write_image
+        from cctv_guard.media.evidence import write_image
 
         try:
             path = self.snap_dir / f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(self.clock()))}_{kind}.jpg"
@@ -307,7 +307,7 @@ class CameraWorker(threading.Thread):
 
     # the loop
     def run(self) -> None:
-        from cctv_guard.sources import open_source
+        from cctv_guard.media.sources import open_source
 
         attempt = 0
         last_frame_wall = self.clock()
@@ -371,7 +371,7 @@ class PrivacyScanner:
     """The Art. 9 models, loaded once and shared by all cameras (one scan at a time)."""
 
     def __init__(self, ocr: bool = True):
-        from cctv_guard import privacy
+        from cctv_guard.privacy import scan as privacy
 
         self._privacy = privacy
         self._models = privacy.load_models(ocr=ocr)

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
-from cctv_guard.errors import ConfigError
-from cctv_guard.redact import redact_text
+from cctv_guard.core.errors import ConfigError
+from cctv_guard.core.redact import redact_text
 
 ALERT_SCHEMA = "cctv-guard/alert@1"
 

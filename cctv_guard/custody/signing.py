@@ -25,8 +25,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from cctv_guard.atomic import fsync_dir
-from cctv_guard.errors import ArchiveError
+from cctv_guard.core.atomic import fsync_dir
+from cctv_guard.core.errors import ArchiveError
 
 KEY_DIR = "keys"
 KEY_FILE = "signing-ed25519.pem"

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from cctv_guard.errors import ConfigError
+from cctv_guard.core.errors import ConfigError
 
 _ZONE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}")
 

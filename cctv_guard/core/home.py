@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from cctv_guard.errors import ConfigError
+from cctv_guard.core.errors import ConfigError
 
 HOME_ENV = "CCTV_GUARD_HOME"
 DB_ENV = "CCTV_GUARD_DB"

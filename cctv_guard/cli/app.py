@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from cctv_guard import __version__
-from cctv_guard.errors import CctvGuardError
+from cctv_guard.core.errors import CctvGuardError
 
 EXIT_OK, EXIT_FOUND, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -44,7 +44,7 @@ def _seconds(value: Optional[str], what: str) -> Optional[float]:
     """Option parser for durations: 0.5, 0.5s, 500ms, 2m -> seconds (must be positive)."""
     if value is None:
         return None
-    from cctv_guard.archive import parse_duration
+    from cctv_guard.custody.archive import parse_duration
 
     try:
         seconds = parse_duration(value, what)
@@ -115,11 +115,11 @@ def baseline_cmd(
     """
     from rich.markup import escape
 
-    from cctv_guard import baseline as bl
+    from cctv_guard.tamper import baseline as bl
 
     zones = {}
     if zone:
-        from cctv_guard.registry import parse_zone
+        from cctv_guard.registry.store import parse_zone
 
         for spec in zone:
             z = parse_zone(spec)
@@ -182,15 +182,16 @@ def check_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    from cctv_guard import baseline as bl
-    from cctv_guard import privacy, reports
-    from cctv_guard.check import check_source
+    from cctv_guard.tamper import baseline as bl
+    from cctv_guard.privacy import scan as privacy
+    from cctv_guard.reports import render as reports
+    from cctv_guard.tamper.check import check_source
 
     if (baseline_path is None) == (camera is None):
         raise fail("give exactly one of --baseline FILE or --camera ID")
     cam = None
     if camera is not None:
-        from cctv_guard.registry import open_registry
+        from cctv_guard.registry.store import open_registry
 
         with open_registry(home, db) as reg:
             cam = reg.get_camera(camera)
@@ -208,7 +209,7 @@ def check_cmd(
     if html_out is not None:
         reports.write_check_html(doc, html_out, baseline=b, camera=cam)
     if cam is not None:
-        from cctv_guard.registry import open_registry
+        from cctv_guard.registry.store import open_registry
 
         with open_registry(home, db) as reg:
             reg.record_check(cam.id, doc, report_path=html_out)
@@ -269,7 +270,7 @@ def scan_cmd(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from cctv_guard import privacy
+    from cctv_guard.privacy import scan as privacy
 
     cfg = privacy.load_config(config) if config is not None else privacy.PrivacyConfig()
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total}"),
@@ -289,7 +290,7 @@ def scan_cmd(
         report = privacy.scan_paths(sources, config=cfg, ocr=not no_ocr, evidence_dir=evidence,
                                     blur_people=not no_blur, on_item=on_item, progress=on_progress)
     if json_out is not None:
-        from cctv_guard import reports
+        from cctv_guard.reports import render as reports
 
         _emit_json(reports.enrich(report.to_json()), json_out)  # + the articles cited
     if report.items:
@@ -321,7 +322,7 @@ def scan_cmd(
 
 # --- registry, articles, reports: camera / articles (issue 4) ---------------------------------
 
-# camera: the camera registry (cctv_guard.registry); helpers are prefixed _cam.
+# camera: the camera registry (cctv_guard.registry.store); helpers are prefixed _cam.
 import contextlib as _contextlib  # noqa: E402
 from enum import Enum as _CamEnum  # noqa: E402
 import re as _re_cam  # noqa: E402
@@ -366,8 +367,8 @@ def _camera_root(
 @_contextlib.contextmanager
 def _cam_registry(ctx: typer.Context):
     """Open the registry for one command; library errors become one-line exit-2 errors."""
-    from cctv_guard.redact import redact_text
-    from cctv_guard.registry import open_registry
+    from cctv_guard.core.redact import redact_text
+    from cctv_guard.registry.store import open_registry
 
     obj = ctx.obj or {}
     try:
@@ -380,7 +381,7 @@ def _cam_registry(ctx: typer.Context):
 
 
 def _cam_zones(specs: Optional[list[str]]) -> list:
-    from cctv_guard.registry import parse_zone
+    from cctv_guard.registry.store import parse_zone
 
     return [parse_zone(s) for s in specs or []]
 
@@ -615,7 +616,7 @@ def camera_baseline(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cctv_guard.registry import build_camera_baseline
+    from cctv_guard.registry.store import build_camera_baseline
 
     with _cam_registry(ctx) as reg:
         zones = _cam_zones(zone)
@@ -654,8 +655,8 @@ def camera_export(
     """
     import json as _json
 
-    from cctv_guard.atomic import write_atomic
-    from cctv_guard.registry import cameras_to_csv, cameras_to_geojson
+    from cctv_guard.core.atomic import write_atomic
+    from cctv_guard.registry.store import cameras_to_csv, cameras_to_geojson
 
     with _cam_registry(ctx) as reg:
         cams = reg.list_cameras(overdue=overdue)
@@ -686,7 +687,7 @@ def camera_import(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from cctv_guard.registry import read_camera_csv
+    from cctv_guard.registry.store import read_camera_csv
 
     with _cam_registry(ctx) as reg:
         rows, where = read_camera_csv(csv_file)
@@ -698,7 +699,7 @@ def camera_import(
 
 
 
-# articles: the regulation catalogue (cctv_guard.articles)
+# articles: the regulation catalogue (cctv_guard.legal.articles)
 from enum import Enum as _Enum  # noqa: E402
 
 
@@ -729,7 +730,7 @@ def articles_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    from cctv_guard import articles as cat
+    from cctv_guard.legal import articles as cat
 
     langs = cat.LANGS[lang.value]
     try:
@@ -773,7 +774,7 @@ def articles_cmd(
                 out.print(escape(line), soft_wrap=True)
 
 
-# report: inspector reports from check@1 / scan@1 JSON (cctv_guard.reports)
+# report: inspector reports from check@1 / scan@1 JSON (cctv_guard.reports.render)
 
 
 class _SummaryFormat(str, _Enum):
@@ -806,7 +807,7 @@ def report_cmd(
     """
     import json as _json
 
-    from cctv_guard import reports as rp
+    from cctv_guard.reports import render as rp
 
     if html_out is None and json_out is None and summary_out is None:
         raise fail("nothing to write: give --html FILE, --json FILE|- or --summary FILE|-")
@@ -816,7 +817,7 @@ def report_cmd(
         docs = [rp.load_report(p) for p in inputs]
         camera = None
         if camera_id is not None:
-            from cctv_guard.registry import open_registry
+            from cctv_guard.registry.store import open_registry
 
             with open_registry(home, db) as reg:
                 camera = reg.get_camera(camera_id)
@@ -829,7 +830,7 @@ def report_cmd(
         if html_out is not None:
             shots = rp.evidence_images(docs[0], inputs[0].parent)  # snapshots saved by --evidence DIR
             if baseline_path is not None and docs[0].get("schema") == rp.CHECK_SCHEMA:
-                from cctv_guard.baseline import load_baseline
+                from cctv_guard.tamper.baseline import load_baseline
 
                 rp.write_check_html(docs[0], html_out, baseline=load_baseline(baseline_path), camera=camera,
                                     findings=shots.findings, lang=lang.value)
@@ -845,7 +846,7 @@ def report_cmd(
                 rp.write_summary(rows, summary_out, kind)
                 err.print(f"wrote {summary_out} ({len(rows)} rows)")
     except CctvGuardError as exc:
-        from cctv_guard.redact import redact_text
+        from cctv_guard.core.redact import redact_text
 
         raise fail(redact_text(str(exc))) from None
 
@@ -869,7 +870,7 @@ def _emit_json(doc: dict, dest: str) -> None:
     """Write a JSON document to stdout ('-') or atomically to a file."""
     import json as _json
 
-    from cctv_guard.atomic import write_atomic
+    from cctv_guard.core.atomic import write_atomic
 
     text = _json.dumps(doc, ensure_ascii=False, indent=2)
     if dest == "-":
@@ -951,7 +952,7 @@ def archive_scan_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    from cctv_guard import archive
+    from cctv_guard.custody import archive
 
     gap_s = archive.parse_duration(gap, "--gap")
     nominal_s = archive.parse_duration(nominal, "--nominal") if nominal else None
@@ -966,7 +967,7 @@ def archive_scan_cmd(
     if json_out:
         _emit_json(archive.scan_to_json(report), json_out)
     if html_out:
-        from cctv_guard import reports
+        from cctv_guard.reports import render as reports
 
         reports.write_html(html_out, archive.scan_to_json(report))
     table = Table("camera", "files", "size", "oldest", "kept days", "missing days", "gaps", "short files",
@@ -988,8 +989,8 @@ def archive_scan_cmd(
 
 
 def _trusted_keys(home: Optional[str], key: Optional[Path], public_keys: list[str]) -> list[str]:
-    from cctv_guard.home import resolve_home
-    from cctv_guard.signing import default_key_path, trusted_public_hex
+    from cctv_guard.core.home import resolve_home
+    from cctv_guard.custody.signing import default_key_path, trusted_public_hex
 
     found = [trusted_public_hex(key) if key else None, trusted_public_hex(default_key_path(resolve_home(home)))]
     return [k for k in found if k] + [k.strip().lower() for k in public_keys]
@@ -1022,9 +1023,9 @@ def archive_seal_cmd(
     """
     from rich.markup import escape
 
-    from cctv_guard import archive
-    from cctv_guard.home import resolve_home
-    from cctv_guard.signing import default_key_path, load_or_create_key
+    from cctv_guard.custody import archive
+    from cctv_guard.core.home import resolve_home
+    from cctv_guard.custody.signing import default_key_path, load_or_create_key
 
     settle_s = archive.parse_duration(settle, "--settle")
     home_dir = resolve_home(home)
@@ -1079,9 +1080,9 @@ def archive_verify_cmd(
     """
     from rich.markup import escape
 
-    from cctv_guard import archive
+    from cctv_guard.custody import archive
 
-    from cctv_guard.home import resolve_home
+    from cctv_guard.core.home import resolve_home
 
     when = archive.parse_when(as_of, "--as-of") if as_of else None
     trusted = _trusted_keys(home, key, public_key)
@@ -1093,7 +1094,7 @@ def archive_verify_cmd(
     if json_out:
         _emit_json(archive.verify_to_json(report), json_out)
     if html_out:
-        from cctv_guard import reports
+        from cctv_guard.reports import render as reports
 
         reports.write_html(html_out, archive.verify_to_json(report))
     s = report.seal
@@ -1116,7 +1117,7 @@ def archive_verify_cmd(
 
 
 def _ledger_home(home: Optional[str]) -> Path:
-    from cctv_guard.home import resolve_home
+    from cctv_guard.core.home import resolve_home
 
     return resolve_home(home)
 
@@ -1141,8 +1142,8 @@ def ledger_record_cmd(
       cctv-guard ledger record --who "Li Wei" --unit "Chengguan PSB" --purpose "case 2026-118" \\
           --camera GS-LZ-0012 --from 2026-11-20T08:00 --to 2026-11-20T09:00 --action export --copies 1
     """
-    from cctv_guard import ledger
-    from cctv_guard.signing import default_key_path, load_or_create_key
+    from cctv_guard.custody import ledger
+    from cctv_guard.custody.signing import default_key_path, load_or_create_key
 
     request = ledger.access_request(who=who, unit=unit, purpose=purpose, camera=camera, t_from=t_from, t_to=t_to,
                                     action=action, copies=copies)
@@ -1170,9 +1171,9 @@ def ledger_show_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    from cctv_guard import ledger
+    from cctv_guard.custody import ledger
 
-    from cctv_guard.signing import default_key_path, trusted_public_hex
+    from cctv_guard.custody.signing import default_key_path, trusted_public_hex
 
     h = _ledger_home(home)
     entries = ledger.list_entries(h, camera=camera)
@@ -1208,8 +1209,8 @@ def ledger_verify_cmd(
       cctv-guard ledger verify
       cctv-guard ledger verify --home /srv/cctv-guard --json
     """
-    from cctv_guard import ledger
-    from cctv_guard.signing import default_key_path, trusted_public_hex
+    from cctv_guard.custody import ledger
+    from cctv_guard.custody.signing import default_key_path, trusted_public_hex
 
     h = _ledger_home(home)
     check = ledger.verify_ledger(h, trusted_key=trusted_public_hex(default_key_path(h)))
@@ -1239,7 +1240,7 @@ def ledger_export_cmd(
     """
     from rich.markup import escape
 
-    from cctv_guard import ledger
+    from cctv_guard.custody import ledger
 
     n, check = ledger.export_csv(_ledger_home(home), csv_out, camera=camera)
     err.print(f"wrote {n} entries to {escape(str(csv_out))}")
@@ -1256,7 +1257,7 @@ def _setup_watch_logging(level: str) -> None:
     import json as _json
     import logging
 
-    from cctv_guard.redact import install_log_redaction
+    from cctv_guard.core.redact import install_log_redaction
 
     class _JsonLines(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
@@ -1300,8 +1301,8 @@ def watch_cmd(
     import signal
     import threading
 
-    from cctv_guard.home import resolve_home
-    from cctv_guard.watch import Watcher, edge_config_from_registry, load_edge_config
+    from cctv_guard.core.home import resolve_home
+    from cctv_guard.edge.watch import Watcher, edge_config_from_registry, load_edge_config
 
     if log_level.lower() not in ("debug", "info", "warning", "error"):
         raise fail(f"--log-level must be debug, info, warning or error, not {log_level!r}")
@@ -1420,8 +1421,8 @@ def audit_cmd(
 ) -> None:
     from rich.markup import escape
 
-    from cctv_guard import audit as _audit
-    from cctv_guard.fleet_config import WindowConfig, load_fleet
+    from cctv_guard.fleet import audit as _audit
+    from cctv_guard.fleet.config import WindowConfig, load_fleet
 
     if (fleet is None) == (resume is None):
         raise fail("give a fleet.yaml to start an audit, or --resume DIR to finish one (not both)")

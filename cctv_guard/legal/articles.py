@@ -2,10 +2,10 @@
 Information System Management Measures (Order No. 78, 2011) in Chinese and English, and for each
 finding kind the article it breaches, the duty it violates and the penalty article.
 
-The data lives in ``cctv_guard/data/articles.yaml``; it is validated with pydantic when first
+The data lives in ``cctv_guard/legal/articles.yaml``; it is validated with pydantic when first
 loaded and exposed as frozen dataclasses::
 
-    from cctv_guard import articles
+    from cctv_guard.legal import articles
     articles.get("9").topic                  # 'Where cameras are prohibited'
     articles.clause("9(3)").zh               # '浴室、更衣室、卫生间、哺乳室；'
     c = articles.for_kind("moved")           # Citation(article='8', clause=None, ..., penalty_article='19(1)')
@@ -27,7 +27,7 @@ from typing import Any, Literal, Mapping
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cctv_guard.errors import ConfigError
+from cctv_guard.core.errors import ConfigError
 
 Lang = Literal["zh", "en"]
 DATA_FILE = "articles.yaml"
@@ -237,7 +237,7 @@ def parse_ref(ref: str) -> tuple[int, int | None]:
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[Regulation, _Kinds]:
-    raw_text = resources.files("cctv_guard").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
+    raw_text = resources.files("cctv_guard.legal").joinpath(DATA_FILE).read_text(encoding="utf-8")
     try:
         raw = yaml.safe_load(raw_text)
     except yaml.YAMLError as exc:

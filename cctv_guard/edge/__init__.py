@@ -1,0 +1,1 @@
+"""The edge process beside the cameras: live streams, alert sinks, metrics."""

@@ -1,0 +1,1 @@
+"""Nightly audits over a city's fleet of cameras."""

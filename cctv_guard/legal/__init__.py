@@ -1,0 +1,1 @@
+"""The regulation catalogue: articles, clauses, duties and penalties for every finding kind."""

@@ -1,0 +1,1 @@
+"""Reading footage and images (the only place that opens them) and writing evidence pictures."""

@@ -1,0 +1,1 @@
+"""The camera registry (Art. 7, 11, 19): cameras, zones, baselines and check history."""

@@ -1,0 +1,1 @@
+"""Reports an inspector hands on: HTML, summaries, enrichment with camera facts and articles."""
