@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from cctv_guard.custody import archive
 from cctv_guard.custody.archive import Recording, parse_pattern, scan_archive, summarize_camera
+from cctv_guard.core.durations import parse_duration
 from cctv_guard.core.errors import ArchiveError, ConfigError
 
 from conftest import encode_frames
@@ -115,13 +116,13 @@ def test_malformed_patterns_are_one_line_config_errors(pattern, says):
     "text, seconds", [("90", 90), ("60s", 60), ("5m", 300), ("1.5h", 5400), ("2d", 172800), ("250ms", 0.25)]
 )
 def test_parse_duration(text, seconds):
-    assert archive.parse_duration(text) == pytest.approx(seconds)
+    assert parse_duration(text) == pytest.approx(seconds)
 
 
 @pytest.mark.parametrize("text", ["", "abc", "5 weeks", "-3s"])
 def test_parse_duration_rejects(text):
     with pytest.raises(ConfigError):
-        archive.parse_duration(text, "--gap")
+        parse_duration(text, "--gap")
 
 
 # --- the pure analysis --------------------------------------------------------------------------

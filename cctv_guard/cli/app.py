@@ -16,6 +16,7 @@ from rich.console import Console
 
 from cctv_guard import __version__
 from cctv_guard.core.errors import CctvGuardError
+from cctv_guard.core.durations import parse_duration, parse_when
 
 EXIT_OK, EXIT_FOUND, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -44,8 +45,6 @@ def _seconds(value: Optional[str], what: str) -> Optional[float]:
     """Option parser for durations: 0.5, 0.5s, 500ms, 2m -> seconds (must be positive)."""
     if value is None:
         return None
-    from cctv_guard.custody.archive import parse_duration
-
     try:
         seconds = parse_duration(value, what)
     except CctvGuardError as exc:
@@ -954,9 +953,9 @@ def archive_scan_cmd(
 
     from cctv_guard.custody import archive
 
-    gap_s = archive.parse_duration(gap, "--gap")
-    nominal_s = archive.parse_duration(nominal, "--nominal") if nominal else None
-    when = archive.parse_when(as_of, "--as-of") if as_of else None
+    gap_s = parse_duration(gap, "--gap")
+    nominal_s = parse_duration(nominal, "--nominal") if nominal else None
+    when = parse_when(as_of, "--as-of") if as_of else None
     bar, _ = _archive_progress("scanning")
     with bar:
         task = bar.tasks[0].id
@@ -1027,7 +1026,7 @@ def archive_seal_cmd(
     from cctv_guard.core.home import resolve_home
     from cctv_guard.custody.signing import default_key_path, load_or_create_key
 
-    settle_s = archive.parse_duration(settle, "--settle")
+    settle_s = parse_duration(settle, "--settle")
     home_dir = resolve_home(home)
     signing_key = load_or_create_key(key if key else default_key_path(home_dir))
     bar, update = _archive_progress("sealing")
@@ -1084,7 +1083,7 @@ def archive_verify_cmd(
 
     from cctv_guard.core.home import resolve_home
 
-    when = archive.parse_when(as_of, "--as-of") if as_of else None
+    when = parse_when(as_of, "--as-of") if as_of else None
     trusted = _trusted_keys(home, key, public_key)
     bar, update = _archive_progress("verifying")
     with bar:
