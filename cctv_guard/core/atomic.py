@@ -56,3 +56,30 @@ def write_atomic(path: str | os.PathLike, data: bytes | str, *, mode: int | None
     with atomic_writer(path, "wb", perms=mode) as fh:
         fh.write(payload)
     return Path(path)
+
+
+# --- the one file-mode policy ---------------------------------------------------------------------
+# Outputs meant for people (reports, JSON results, CSV, seals) are ordinary files: 0666 less the
+# umask, like anything else the user creates. Files that hold secrets or credentials (signing keys,
+# the registry database and its exports with stream URIs) are private: 0600.
+
+PRIVATE_MODE = 0o600
+
+
+def output_mode() -> int:
+    """The mode of an ordinary output file: 0666 less the process umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_output(path: str | os.PathLike, data: bytes | str, *, private: bool = False) -> Path:
+    """Write a result file atomically with the policy's mode (`private` for files with secrets).
+    An unwritable destination becomes a one-line ConfigError."""
+    from cctv_guard.core.errors import ConfigError
+
+    p = Path(path)
+    try:
+        return write_atomic(p, data, mode=PRIVATE_MODE if private else output_mode())
+    except OSError as exc:
+        raise ConfigError(f"cannot write {p}: {exc.strerror or exc}") from None

@@ -13,11 +13,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cctv_guard.core.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """The one base for config and file-format models: unknown keys are errors and values are
+    frozen. Subclasses may add settings (``model_config = ConfigDict(strict=True, ...)`` merges)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _compose(text: str, name: str) -> tuple[Any, yaml.Node | None]:
