@@ -51,3 +51,24 @@ def test_kill_during_writes_never_leaves_partial_file(tmp_path):
         proc.wait()
     data = p.read_bytes()
     assert len(data) == 4_000_000 and len(set(data)) == 1
+
+
+def test_refuses_to_replace_a_symlink_or_special_file(tmp_path):
+    """Issue 13 (7): an atomic rename must not replace a symlink or a device node/FIFO at the target."""
+    from cctv_guard.core.errors import ConfigError
+
+    real = tmp_path / "real.json"
+    real.write_text("keep")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    with pytest.raises(ConfigError, match="symbolic link"):
+        write_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "keep"
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        write_atomic(fifo, "new")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    with pytest.raises(ConfigError, match="folder"):
+        write_atomic(tmp_path, "new")
+    assert list(tmp_path.glob(".*.tmp")) == []

@@ -62,3 +62,39 @@ def test_key_path_formats_every_location(loc):
     text = key_path(tuple(loc))
     for part in loc:
         assert (f"[{part}]" if isinstance(part, int) else str(part)) in text
+
+
+class Window(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: int = 1
+
+
+class Fleet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    window: Window
+    cameras: list[Cam] = []
+
+
+def test_misspelt_key_is_named_before_the_required_key_it_hides(tmp_path):
+    """Issue 13 (18): `windwo:` is the mistake, not a missing `window`."""
+    p = tmp_path / "fleet.yaml"
+    p.write_text("windwo:\n  days: 2\n")
+    with pytest.raises(ConfigError) as info:
+        load_yaml_model(p, Fleet)
+    assert str(info.value).startswith("fleet.yaml:1: unknown key 'windwo' (did you mean 'window'?)")
+
+
+def test_nested_misspelling_suggests_the_known_key(tmp_path):
+    with pytest.raises(ConfigError, match=r"edge.yaml:3: cameras\[0\].fsp: unknown key \(did you mean 'fps'\?\)"):
+        load_yaml_model(write(tmp_path, "cameras:\n  - id: a\n    fsp: 3\n"), Conf)
+
+
+def test_unknown_key_without_close_match_lists_known_keys(tmp_path):
+    with pytest.raises(ConfigError, match=r"unknown key 'zzz' \(known keys: cameras, port\)"):
+        load_yaml_model(write(tmp_path, "zzz: 1\n"), Conf)
+
+
+def test_deeply_nested_yaml_is_a_config_error(tmp_path):
+    """Issue 13 (4): a RecursionError must not escape as an internal error."""
+    with pytest.raises(ConfigError, match="nested too deeply|not valid YAML"):
+        load_yaml_model(write(tmp_path, "a: " + "[" * 20000 + "]" * 20000 + "\n"), Conf)

@@ -109,3 +109,27 @@ def test_log_records_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
 def test_filter_keeps_broken_format_strings() -> None:
     rec = logging.LogRecord("x", logging.INFO, __file__, 1, "value %d", ("not a number",), None)
     assert RedactingFilter().filter(rec) is True
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("rtsp://admin:s3cr et@10.0.0.12/stream1", "s3cr et"),
+        ("open failed: rtsp://admin:pa\tss@cam.local:554/x (timeout)", "pa\tss"),
+        ("http://h/snap.jpg?loginpas=hunter2&ch=1", "hunter2"),
+        ("http://h/snap.jpg?ch=1&pw=hunter2", "hunter2"),
+        ("https://h/api?api-key=K3Y&x=1", "K3Y"),
+        ("https://h/app#token=T0K", "T0K"),
+        ("https://h/api?X-Auth-Code=abc", "abc"),
+    ],
+)
+def test_other_secret_forms_are_masked(text: str, secret: str) -> None:
+    """Issue 13 (8): passwords with blanks, and any query/fragment key that looks like a secret."""
+    out = redact_text(text)
+    assert secret not in out
+    assert MASK in out
+
+
+def test_ordinary_parameters_and_paths_stay() -> None:
+    assert redact_text("http://h/x?id=1&user=bob&channel=2") == "http://h/x?id=1&user=bob&channel=2"
+    assert redact_text("see cam 3 @ gate: /data/cam 3.mp4") == "see cam 3 @ gate: /data/cam 3.mp4"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
@@ -24,12 +25,31 @@ def fsync_dir(directory: str | os.PathLike) -> None:
             os.close(dfd)
 
 
+def refuse_special(path: Path) -> None:
+    """Raise ConfigError when `path` exists and is not a regular file: a rename would replace a
+    symlink, a device node (``/dev/full``), a FIFO or a socket instead of writing through it."""
+    from cctv_guard.core.errors import ConfigError
+
+    try:
+        st = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError:
+        return  # unreadable: the write itself will report it
+    if stat.S_ISDIR(st.st_mode):
+        raise ConfigError(f"cannot write {path}: it is a folder")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(st.st_mode) else "not a regular file"
+        raise ConfigError(f"refusing to replace {path}: it is {kind}")
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike, mode: str = "w", *, perms: int | None = None) -> Iterator[IO]:
     """Stream into `path` atomically: `with atomic_writer(p, "wb") as fh: fh.write(...)`.
     Text mode writes UTF-8 with "\\n" line ends. `perms` sets the file's permissions (the
     temporary file is created 0600, so secrets are never briefly readable by others)."""
     p = Path(path)
+    refuse_special(p)
     parent = p.parent if str(p.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=parent)

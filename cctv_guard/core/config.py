@@ -8,9 +8,10 @@ keys are errors; the message then reads e.g.
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -31,6 +32,8 @@ def _compose(text: str, name: str) -> tuple[Any, yaml.Node | None]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(f"{name}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark is not None else name
@@ -67,22 +70,63 @@ def key_path(loc: tuple) -> str:
     return out or "(top level)"
 
 
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model that holds the key at `loc` (the model of loc[:-1]), when there is one."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
+            return None
+        current = _inner_model(current.model_fields[part].annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The BaseModel inside Optional[...], list[...], dict[str, ...] annotations (or the annotation)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    return annotation
+
+
+def _unknown_key_message(model: type[BaseModel], loc: tuple) -> str:
+    key = str(loc[-1]) if loc else ""
+    owner = _model_at(model, loc)
+    known = [name for name in owner.model_fields] if owner is not None else []
+    known += [f.alias for f in owner.model_fields.values() if f.alias] if owner is not None else []
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else (f" (known keys: {', '.join(sorted(set(known)))})" if known else "")
+    return f"unknown key {key!r}{hint}"
+
+
 def validate(data: Any, model: type[M], *, name: str = "config", node: yaml.Node | None = None) -> M:
-    """Validate already-parsed data; the first error becomes a one-line ConfigError."""
+    """Validate already-parsed data; the first error becomes a one-line ConfigError. A misspelt
+    key is reported before the required key it hides, with the closest known key."""
     if data is None:
         data = {}
     try:
         return model.model_validate(data)
+    except RecursionError:
+        raise ConfigError(f"{name}: nested too deeply") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
         loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         line = _line_of(node, loc) if node is not None else None
         where = f"{name}:{line}" if line else name
-        msg = first["msg"]
         if first["type"] == "extra_forbidden":
-            msg = "unknown key"
+            return_msg = _unknown_key_message(model, loc)
+            more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+            if len(loc) > 1:  # nested: the key path already names the key
+                return_msg = return_msg.replace(f"unknown key {str(loc[-1])!r}", "unknown key", 1)
+                raise ConfigError(f"{where}: {key_path(loc)}: {return_msg}{more}") from None
+            raise ConfigError(f"{where}: {return_msg}{more}") from None
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{where}: {key_path(loc)}: {msg}{more}") from None
+        raise ConfigError(f"{where}: {key_path(loc)}: {first['msg']}{more}") from None
 
 
 def load_yaml_model(path: str | os.PathLike, model: type[M]) -> M:

@@ -28,12 +28,19 @@ _LOOSE = re.compile(
     r"(?=[^\s@\"'<>]*(?:[\s\"'<>]|$))"
 )
 
-# Query or fragment parameters whose value is a secret.
-_SECRET_KEYS = (
-    "password|passwd|pass|pwd|passphrase|token|access_token|auth|authorization|secret|"
-    "key|apikey|api_key|signature|sig|credentials"
+# A password holding spaces or tabs (``rtsp://admin:s3cr et@host``): a user name and a colon right
+# after the scheme, then anything on the same line up to an "@" that is followed by a host.
+_SPACED = re.compile(
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/?#@:\"'<>]*:[^\n\r\"'<>]{0,200}?)@"
+    r"(?=[A-Za-z0-9\[][A-Za-z0-9.\-\[\]:]*(?:[/?#\s\"'<>]|$))"
 )
-_SECRET_PARAM = re.compile(rf"(?P<pre>[?&;](?:{_SECRET_KEYS})=)(?P<value>[^&;#\s]*)", re.IGNORECASE)
+
+# Query or fragment parameters whose value is a secret: any key that looks like one
+# (``password``, ``loginpas``, ``pw``, ``api-key``, ``access_token``, ``X-Auth``, ``sig``...).
+_SECRET_WORD = r"pass|pas|pwd|pw|token|secret|key|auth|sig|cred|session|cookie|otp|pin"
+_SECRET_PARAM = re.compile(
+    rf"(?P<pre>[?&;#](?:[A-Za-z0-9_.\-]*?(?:{_SECRET_WORD})[A-Za-z0-9_.\-]*)=)(?P<value>[^&;#\s]*)", re.IGNORECASE
+)
 
 
 def _mask_authority(match: re.Match[str]) -> str:
@@ -45,6 +52,7 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     if "@" in text and "://" in text:
+        text = _SPACED.sub(_mask_authority, text)
         text = _LOOSE.sub(_mask_authority, text)
         text = _AUTHORITY.sub(_mask_authority, text)
     if "=" in text:
