@@ -50,7 +50,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from cctv_guard.custody import archive  # noqa: E402
+from cctv_guard import custody as archive  # noqa: E402
 from cctv_guard.custody.signing import load_or_create_key  # noqa: E402
 
 

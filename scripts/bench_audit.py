@@ -17,7 +17,7 @@ For each worker count, in this order (interleaved, so that load from other proce
 both measures alike):
   decode  the same items through the same local engine, with a work function that only decodes
           the keyframes the check decodes (keyframes only, converted at the check's FETCH_WIDTH);
-  audit   `cctv_guard.fleet.audit.start_audit` in the default mode (keyframes only, tamper check), from
+  audit   `cctv_guard.fleet.start_audit` in the default mode (keyframes only, tamper check), from
           planning to the summary files.
 Reported: wall seconds, camera-hours per wall-clock minute, audit/decode ratio per worker count,
 and the speedup from 1 to 2 workers. The machine's load average is printed with each result: on a
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from footage import REPO, FrameBank, find_vtest, remux_repeated, write_mp4  # noqa: E402
 
 sys.path.insert(0, str(REPO))
-from cctv_guard.fleet import audit  # noqa: E402
+from cctv_guard import fleet as audit  # noqa: E402
 from cctv_guard.tamper.baseline import FETCH_WIDTH, build_baseline, load_baseline, save_baseline  # noqa: E402
 from cctv_guard.core.errors import CctvGuardError  # noqa: E402
 

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="build a video whose view changes every minute (samples/images/*.jpg) instead")
     args = ap.parse_args(argv)
 
-    from cctv_guard.privacy import scan as privacy
+    from cctv_guard import privacy
     from cctv_guard.media.sources import open_source
 
     with tempfile.TemporaryDirectory() as tmp:

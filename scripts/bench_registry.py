@@ -82,7 +82,7 @@ def main() -> None:
         if a.db:
             env["CCTV_GUARD_DB"] = a.db
             sys.path.insert(0, str(REPO))
-            from cctv_guard.registry.store import open_registry
+            from cctv_guard.registry import open_registry
 
             with open_registry(tmpd / "home", url=a.db) as reg:
                 reg._db.execute("TRUNCATE cameras, blobs CASCADE")

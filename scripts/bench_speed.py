@@ -121,7 +121,7 @@ def measure(mode: str, path: Path, baseline_path: Path) -> dict:
                 for _ in packet.decode():
                     n += 1
     elif mode == "frames_keyframes":
-        from cctv_guard.tamper.check import FETCH_WIDTH
+        from cctv_guard.tamper.baseline import FETCH_WIDTH
         from cctv_guard.media.sources import open_source
 
         with open_source(path) as src:

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cctv_guard.privacy import scan as privacy
-from cctv_guard.media.sources import IMAGE_SUFFIXES, read_image
+from cctv_guard import privacy
+from cctv_guard.media import IMAGE_SUFFIXES, read_image
 from cctv_guard.core.errors import CctvGuardError
 
 ALLOWED = "allowed"

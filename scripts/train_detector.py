@@ -31,10 +31,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _zones() -> dict[str, str]:
     try:
-        from cctv_guard.privacy.scan import ZONES
+        from cctv_guard.privacy import ZONES
     except ImportError:
         sys.path.insert(0, str(REPO))
-        from cctv_guard.privacy.scan import ZONES
+        from cctv_guard.privacy import ZONES
     return ZONES
 
 

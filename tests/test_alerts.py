@@ -153,6 +153,69 @@ def test_webhook_errors_are_sink_errors():
         WebhookSink(f"http://127.0.0.1:{free_port()}/x", timeout_s=0.5).send(alert(0))
 
 
+
+class _AuthHook(BaseHTTPRequestHandler):
+    """Records what arrived: request line path, Host and Authorization headers, body; answers
+    `status`."""
+
+    seen: list = []
+    status = 204
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).seen.append({"path": self.path, "host": self.headers["Host"], "auth": self.headers.get("Authorization"),
+                                "agent": self.headers.get("User-Agent"), "type": self.headers.get("Content-Type"),
+                                "x": self.headers.get("X-Site"), "body": body})
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def auth_hook():
+    _AuthHook.seen, _AuthHook.status = [], 204
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _AuthHook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_webhook_url_userinfo_becomes_basic_auth(auth_hook):
+    import base64
+
+    port = auth_hook
+    sink = WebhookSink(f"http://ops%40city:s3cr%3At@127.0.0.1:{port}/hook?site=12", timeout_s=2.0, headers={"X-Site": "12"})
+    sink.send(alert(0))
+    (got,) = _AuthHook.seen
+    assert got["auth"] == "Basic " + base64.b64encode(b"ops@city:s3cr:t").decode("ascii")
+    assert got["path"] == "/hook?site=12" and got["host"] == f"127.0.0.1:{port}"  # no userinfo on the wire
+    assert "s3cr" not in got["path"] + got["host"] and "@" not in got["host"]
+    assert got["type"] == "application/json" and got["x"] == "12" and got["agent"].startswith("cctv-guard/")
+    assert got["body"] == alert(0)
+
+
+def test_webhook_without_userinfo_sends_no_authorization(auth_hook):
+    WebhookSink(f"http://127.0.0.1:{auth_hook}/hook", timeout_s=2.0).send(alert(1))
+    assert _AuthHook.seen[0]["auth"] is None
+
+
+def test_webhook_refusal_is_a_sink_error_without_the_password(auth_hook):
+    _AuthHook.status = 500
+    with pytest.raises(SinkError, match="HTTP 500") as ei:
+        WebhookSink(f"http://ops:hunter2@127.0.0.1:{auth_hook}/hook", timeout_s=2.0).send(alert(0))
+    assert "hunter2" not in str(ei.value)
+
+
+def test_webhook_url_that_is_not_http_is_a_config_error():
+    from cctv_guard.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="http") as ei:
+        WebhookSink("ftp://user:pw@example.org/x")
+    assert "user:pw" not in str(ei.value)
+
 MOSQUITTO = shutil.which("mosquitto") or (shutil.which("mosquitto", path="/usr/sbin"))
 
 

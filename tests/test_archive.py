@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cctv_guard.custody import archive
-from cctv_guard.custody.archive import Recording, parse_pattern, scan_archive, summarize_camera
+from cctv_guard import custody
+from cctv_guard.custody import Recording, scan_archive, scan_layout, summarize_camera
 from cctv_guard.core.durations import parse_duration
 from cctv_guard.core.errors import ArchiveError, ConfigError
 
@@ -74,17 +74,17 @@ def six_hourly(days: int, start: datetime = T0) -> list[datetime]:
     ],
 )
 def test_pattern_matches_and_parses(pattern, rel, camera, start):
-    assert parse_pattern(pattern).match(rel) == (camera, start)
+    assert scan_layout(pattern).match(rel) == (camera, start)
 
 
 @pytest.mark.parametrize("rel", ["cam1/20261120/081500.avi", "cam1/081500.mp4", "cam1/sub/20261120/081500.mp4"])
 def test_pattern_rejects_other_paths(rel):
-    assert parse_pattern(PATTERN).match(rel) is None
+    assert scan_layout(PATTERN).match(rel) is None
 
 
 def test_pattern_invalid_calendar_date_raises_valueerror():
     with pytest.raises(ValueError):
-        parse_pattern(PATTERN).match("cam1/20261340/081500.mp4")
+        scan_layout(PATTERN).match("cam1/20261340/081500.mp4")
 
 
 @pytest.mark.parametrize(
@@ -94,12 +94,13 @@ def test_pattern_invalid_calendar_date_raises_valueerror():
         ("/nvr/{camera}/{date:%Y%m%d}.mp4", "relative path"),
         ("{camera}/*.mp4", "missing the {date} field"),
         ("{date:%Y%m%d}/*.mp4", "missing the {camera} field"),
-        ("{camera}/{date}/*.mp4", "needs a strftime format"),
+        ("{camera}/{date:%Y%m%d}/{time}.mp4", "needs a strftime format"),
         ("{camera}/{date:%Y%m%d/*.mp4", "unbalanced brace"),
         ("{camera}}/{date:%Y%m%d}/*.mp4", "unbalanced brace"),
         ("{cam}/{date:%Y%m%d}/*.mp4", "unknown field {cam}"),
         ("{camera}/{date:%Y%Q%d}/*.mp4", "unsupported directive %Q"),
-        ("{camera}/{camera}/{date:%Y%m%d}", "appears twice"),
+        ("{camera}/{date:%Y}/{date:%Y%m%d}.mp4", "%Y appears twice"),
+        ("{camera}/{date:%Y%m%d}/{time:%H%M}{time:%H}.mp4", "%H appears twice"),
         ("{camera}/{date:%H%M}/x.mp4", "must give year, month and day"),
         ("{camera}/{date:%Y%m%d}/{time:%M%S}.mp4", "must contain %H"),
         ("{camera:x}/{date:%Y%m%d}.mp4", "takes no format"),
@@ -108,7 +109,7 @@ def test_pattern_invalid_calendar_date_raises_valueerror():
 )
 def test_malformed_patterns_are_one_line_config_errors(pattern, says):
     with pytest.raises(ConfigError) as exc:
-        parse_pattern(pattern)
+        scan_layout(pattern)
     assert says in str(exc.value) and "\n" not in str(exc.value)
 
 
@@ -192,7 +193,7 @@ def test_scan_finds_gap_short_file_and_short_retention(tmp_path, templates):
         ("camB", "retention_short", None),
     ]
     assert report.verdict == "violation"
-    doc = archive.scan_to_json(report)
+    doc = custody.scan_to_json(report)
     assert doc["schema"] == "cctv-guard/archive-scan@1" and doc["cameras"][1]["kept_days"] == pytest.approx(10)
 
 

@@ -61,7 +61,8 @@ def test_scan_json_and_exit_codes(tmp_path, segment):
 @pytest.mark.parametrize(
     "args, says",
     [
-        (["-p", "{camera}/{date}/*.mp4"], "needs a strftime format"),
+        (["-p", "{camera}/*.mp4"], "missing the {date} field"),
+        (["-p", "{camera}/{date:%Y%m%d}/{time}.mp4"], "needs a strftime format"),
         (["-p", PATTERN, "--gap", "soon"], "--gap"),
         (["-p", PATTERN, "--as-of", "tomorrow"], "--as-of"),
         (["-p", PATTERN, "--min-days", "0"], "--min-days"),
@@ -143,6 +144,25 @@ def test_ledger_cli(tmp_path, home):
     r = invoke("ledger", "show", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["intact"] is False and "broken at entry 1" in r.stderr
     assert invoke("ledger", "export", "--csv", str(tmp_path / "l2.csv")).exit_code == 1
+
+
+def test_ledger_export_csv_is_formula_safe(tmp_path, home):
+    r = invoke("ledger", "record", "--who", "=cmd|' /C calc'!A0", "--unit", "@PSB", "--purpose", "=HYPERLINK(\"http://x\")",
+               "--camera", "GS-LZ-0012", "--from", "2026-11-20T08:00", "--to", "2026-11-20T09:00", "--action", "view")
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "l.csv"
+    assert invoke("ledger", "export", "--csv", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8-sig")
+    (row,) = csv.DictReader(text.splitlines())
+    assert row["who"] == "'=cmd|' /C calc'!A0" and row["unit"] == "'@PSB" and row["purpose"].startswith("'=HYPERLINK")
+    assert not any(line.split(",")[2].startswith(("=", "+", "-", "@")) for line in text.splitlines()[1:])
+    assert out.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def test_exit_codes_through_python_m(tmp_path):

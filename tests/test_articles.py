@@ -187,11 +187,14 @@ def data_copy(tmp_path, monkeypatch):
     articles._load.cache_clear()
 
 
-def test_unknown_key_is_an_error_naming_its_path(data_copy):
+def test_unknown_key_is_an_error_naming_its_line_and_path(data_copy, tmp_path):
     def mutate(raw):
         raw["kinds"]["moved"]["penalty_yuan"] = 1000
-    with pytest.raises(ConfigError, match=r"kinds\.moved\.penalty_yuan"):
+    with pytest.raises(ConfigError, match=r"^articles\.yaml:\d+: kinds\.moved\.penalty_yuan: unknown key") as ei:
         data_copy(mutate)
+    line = int(str(ei.value).split(":")[1])  # read through the one config loader: file:line: key path
+    lines = (tmp_path / "legal" / articles.DATA_FILE).read_text(encoding="utf-8").splitlines()
+    assert lines[line - 1].strip().startswith("penalty_yuan:")
 
 
 def test_non_verbatim_duty_quotation_is_rejected(data_copy):
@@ -211,7 +214,7 @@ def test_dangling_penalty_reference_is_rejected(data_copy):
 def test_articles_out_of_order_are_rejected(data_copy):
     def mutate(raw):
         raw["articles"][3], raw["articles"][4] = raw["articles"][4], raw["articles"][3]
-    with pytest.raises(ConfigError, match=r"articles\.3\.id"):
+    with pytest.raises(ConfigError, match=r"^articles\.yaml: articles\[3\]\.id: expected '4'"):
         data_copy(mutate)
 
 
@@ -275,7 +278,7 @@ def test_the_event_articles_of_the_tamper_core_match_the_catalogue():
 
 
 def test_the_privacy_zones_cite_article_9_clauses():
-    privacy = pytest.importorskip("cctv_guard.privacy.scan")
+    privacy = pytest.importorskip("cctv_guard.privacy")
     for zone in privacy.ZONES:
         ref = privacy.article_of(zone)
         assert articles.for_kind("privacy", ref).clause == ref
@@ -322,5 +325,14 @@ def test_kinds_cited_through_the_catalogue_exist():
 def test_missing_schema_is_named(data_copy):
     def mutate(raw):
         del raw["schema"]
-    with pytest.raises(ConfigError, match=r"articles.yaml: schema: Field required"):
+    with pytest.raises(ConfigError, match=r"^articles\.yaml:1: schema: Field required"):
         data_copy(mutate)
+
+
+def test_legal_package_re_exports_the_catalogue():
+    import cctv_guard.legal as legal
+
+    assert legal.articles is articles and legal.for_kind is articles.for_kind
+    assert all(getattr(legal, name) is not None for name in legal.__all__)
+    public = {n for n in vars(articles) if not n.startswith("_") and getattr(getattr(articles, n), "__module__", None) == articles.__name__}
+    assert public <= set(legal.__all__)

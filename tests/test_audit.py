@@ -7,11 +7,14 @@ integration tests at the end run the real check on the sample clips."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import random
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -21,8 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from cctv_guard.fleet.audit import AuditProgress, WorkItem, open_run, plan_audit, resume_audit, start_audit
+from cctv_guard.fleet import (SUMMARY_CSV_COLUMNS, AuditProgress, WorkItem, open_run, plan_audit, resume_audit,
+                               start_audit, summary_csv)
 from cctv_guard.core.errors import ConfigError, SourceError
+from cctv_guard.core.progress import Progress
 from cctv_guard.fleet.config import load_fleet
 
 DAY = "2026-11-27"
@@ -226,8 +231,10 @@ def test_audit_goes_on_past_failed_items_and_summarises(fleet):
     reasons = {f["camera_id"]: f["reason"] for f in s["failures"]}
     assert "invalid data found" in reasons["CAM-003"] and "no recordings found" in reasons["CAM-004"]
     assert outcome.exit_code == 1 and outcome.ran == 8 and outcome.resumed == 0
-    # progress: one initial call, then one per item, ending at the total
+    # progress: one initial call, then one per item, ending at the total; core.progress's shape
     assert seen[0].done == 0 and seen[-1].done == 8 and len(seen) == 9 and seen[-1].failed == 2
+    assert all(isinstance(p, Progress) and p.total == 8 and p.unit == "items" for p in seen)
+    assert seen[-1].detail == "2 failed this run, 0 done before" and seen[0].last is None
     # files: per-item check@1 JSON, summary in three formats
     out = fleet.parent / "out"
     checks = sorted(out.glob("checks/*/*.json"))
@@ -240,6 +247,56 @@ def test_audit_goes_on_past_failed_items_and_summarises(fleet):
     assert page.count("<circle") == 5  # CAM-006 has no coordinates
     assert page.count('fill="#d7263d"') == 2  # two violation cameras, red
     assert "CAM-004" in page and "no recordings found" in page
+
+
+FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)", "-2+3"]
+
+
+def test_summary_csv_neutralises_formulas_in_camera_ids_and_districts(tmp_path, monkeypatch):
+    """Camera ids and districts that a spreadsheet would run as formulas come out of summary.csv
+    as text (a leading apostrophe); summary.json keeps them as given."""
+    monkeypatch.setenv("CCTV_GUARD_HOME", str(tmp_path / "home"))
+    districts = dict(zip(FORMULAS, ['=HYPERLINK("http://evil/")', "@SUM(A1)", "North", "+1+1"]))
+    for cid in FORMULAS:
+        d = tmp_path / "nvr" / cid / DAY.replace("-", "")
+        d.mkdir(parents=True)
+        (d / "0000.mp4").write_text("fine moved" if cid == "+1+1" else "fine")
+    (tmp_path / "base.cgb").write_bytes(b"baseline")
+    cameras = [{"id": cid, "baseline": "base.cgb", "district": districts[cid]} for cid in FORMULAS]
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text("recordings: {template: 'nvr/{camera}/{date:%Y%m%d}/*.mp4'}\n"
+                     f"window: {{date: {DAY}}}\noutputs: {{html_reports: false}}\ncameras: {json.dumps(cameras)}\n")
+    outcome = start_audit(fleet, tmp_path / "out", work=fake_check)
+    assert sorted(c["camera_id"] for c in outcome.summary["cameras"]) == sorted(FORMULAS)
+    text = (tmp_path / "out" / "summary.csv").read_text()
+    header, *rows = csv.reader(io.StringIO(text))
+    assert header[:2] == ["camera_id", "district"] and len(rows) == 4
+    assert {r[0]: r[1] for r in rows} == {"'" + cid: "'" + d if d != "North" else d for cid, d in districts.items()}
+    assert not [cell for r in rows for cell in r if cell[:1] in ("=", "+", "-", "@")]
+    assert {r[0]: r[4] for r in rows}["'+1+1"] == "violation"
+
+
+def test_summary_csv_cells_are_text_or_plain_numbers():
+    row = {"camera_id": "@SUM(A1)", "district": "North\n=1+1", "lat": 40.71, "lon": -73.98, "verdict": "compliant",
+           "items": 1, "items_failed": 0, "events": 0, "findings": 0, "kinds": {}, "articles": [], "footage_h": 0.5}
+    header, row_out = summary_csv({"cameras": [row]}).splitlines()
+    assert header == ",".join(SUMMARY_CSV_COLUMNS)
+    assert row_out == "'@SUM(A1),North =1+1,40.71,-73.98,compliant,1,0,0,0,,,0.5"  # numbers are not prefixed
+
+
+def test_run_files_follow_the_file_mode_policy(fleet):
+    """Outputs are ordinary files (0666 less the umask); audit.json, which holds the config (a
+    database URL, webhook credentials), is private."""
+    old = os.umask(0o027)
+    try:
+        start_audit(fleet, fleet.parent / "out", work=fake_check)
+    finally:
+        os.umask(old)
+    out = fleet.parent / "out"
+    assert stat.S_IMODE((out / "audit.json").stat().st_mode) == 0o600
+    shared = [out / "summary.json", out / "summary.csv", out / "summary.html", *out.glob("items/*.json"),
+              *out.glob("checks/*/*.json")]
+    assert len(shared) > 3 + 8 and {stat.S_IMODE(p.stat().st_mode) for p in shared} == {0o640}
 
 
 def test_notes_about_baselines_are_gathered_per_note(tmp_path, monkeypatch):
@@ -319,7 +376,7 @@ KILL_SCRIPT = """
 import sys
 sys.path.insert(0, {tests!r})
 from test_audit import fake_check
-from cctv_guard.fleet.audit import start_audit, resume_audit
+from cctv_guard.fleet import start_audit, resume_audit
 if __name__ == "__main__":
     if sys.argv[1] == "start":
         start_audit(sys.argv[2], sys.argv[3], work=fake_check)
@@ -370,7 +427,7 @@ def sample_fleet(tmp_path, samples_dir, monkeypatch):
     """Three registered cameras (baseline from vtest_normal, in a real registry) whose recordings
     of the day are sample clips: normal, moved, and an unreadable file."""
     from cctv_guard.tamper.baseline import build_baseline, to_bytes
-    from cctv_guard.registry.store import Camera, open_registry
+    from cctv_guard.registry import Camera, open_registry
 
     normal = samples_dir / "vtest_normal.mp4"
     if not normal.exists():
@@ -397,7 +454,7 @@ def sample_fleet(tmp_path, samples_dir, monkeypatch):
 
 
 def test_real_check_on_samples_updates_the_registry_history(sample_fleet):
-    from cctv_guard.registry.store import open_registry
+    from cctv_guard.registry import open_registry
 
     outcome = start_audit(sample_fleet, sample_fleet.parent / "out")
     verdicts = {c["camera_id"]: c["verdict"] for c in outcome.summary["cameras"]}
@@ -417,6 +474,7 @@ def test_real_check_on_samples_updates_the_registry_history(sample_fleet):
 
 
 def test_summary_is_posted_to_the_webhook_and_a_dead_webhook_is_a_warning(tmp_path, monkeypatch):
+    import base64
     import http.server
     import threading
 
@@ -426,7 +484,7 @@ def test_summary_is_posted_to_the_webhook_and_a_dead_webhook_is_a_warning(tmp_pa
     class Hook(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            got.append((self.path, self.headers["Content-Type"], json.loads(body)))
+            got.append((self.path, self.headers["Content-Type"], self.headers["Authorization"], json.loads(body)))
             self.send_response(204)
             self.end_headers()
 
@@ -437,15 +495,18 @@ def test_summary_is_posted_to_the_webhook_and_a_dead_webhook_is_a_warning(tmp_pa
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/hooks/cctv"
-        p = make_fleet(tmp_path, {"CAM-002": CAMERAS["CAM-002"]}, extra=f"notify: {{webhook: '{url}'}}\n")
+        secret_url = f"http://audit:s3cret@127.0.0.1:{server.server_port}/hooks/cctv"  # user:pass -> basic auth
+        p = make_fleet(tmp_path, {"CAM-002": CAMERAS["CAM-002"]}, extra=f"notify: {{webhook: '{secret_url}'}}\n")
         outcome = start_audit(p, tmp_path / "out", work=fake_check)
         assert outcome.warnings == () and outcome.exit_code == 0
-        ((path, ctype, body),) = got
+        ((path, ctype, auth, body),) = got
         assert path == "/hooks/cctv" and ctype == "application/json" and body == outcome.summary
+        assert auth == "Basic " + base64.b64encode(b"audit:s3cret").decode()
     finally:
         server.shutdown()
         server.server_close()
     outcome = resume_audit(tmp_path / "out", work=fake_check)  # the same URL, now closed
-    assert outcome.exit_code == 0
+    assert outcome.exit_code == 0  # a failed delivery is a warning, not a failure
     (warning,) = outcome.warnings
-    assert warning.startswith(f"notify.webhook {url}:") and (tmp_path / "out" / "summary.json").exists()
+    assert warning.startswith(f"notify.webhook: webhook {url.replace('http://', 'http://***@')} unreachable:"), warning
+    assert "s3cret" not in warning and (tmp_path / "out" / "summary.json").exists()

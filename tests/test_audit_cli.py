@@ -203,7 +203,7 @@ def test_privacy_scan_inside_the_audit_flags_a_bathroom_camera(tmp_path, shared_
     tamper check finds nothing, the privacy scan run by the audit finds Art. 9(3)."""
     from cctv_guard.tamper.baseline import build_baseline, save_baseline
     from cctv_guard.core.errors import ModelError
-    from cctv_guard.privacy.scan import load_models
+    from cctv_guard.privacy import load_models
 
     try:
         load_models()

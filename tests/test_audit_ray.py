@@ -12,7 +12,7 @@ import pytest
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow  # starting Ray takes ~10 s
 
-from cctv_guard.fleet.audit import locality_resources, open_run, resume_audit, start_audit  # noqa: E402
+from cctv_guard.fleet import locality_resources, open_run, resume_audit, start_audit  # noqa: E402
 from test_audit import CAMERAS, comparable, fake_check, make_fleet  # noqa: E402
 
 TESTS = str(Path(__file__).parent)

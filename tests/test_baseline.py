@@ -44,10 +44,10 @@ def test_build_from_real_footage(built):
 def test_median_removes_passing_people(built):
     """Pedestrians walk through vtest; the temporal median must be closer to every frame's
     static background than any single frame is to the others."""
-    from cctv_guard.media.sources import open_source
+    from cctv_guard.media import gray_at, open_source
 
     with open_source(CLIP) as src:
-        grays = [bl.analysis_gray(f.image, built.analysis_size) for f in src.frames(every=1.0, end=6.0)]
+        grays = [gray_at(f.image, built.analysis_size) for f in src.frames(every=1.0, end=6.0)]
     med = built.profile("day").median.astype(float)
     err_med = np.median([np.abs(g - med).mean() for g in grays])
     err_pair = np.median([np.abs(a.astype(float) - b).mean() for a, b in zip(grays, grays[3:])])
@@ -190,6 +190,16 @@ def test_zone_validation():
     with pytest.raises(ConfigError, match="self-intersecting"):
         bl._check_polygon("bowtie", [(0, 0), (100, 100), (100, 0), (0, 100)], (480, 360))
     assert bl._check_polygon("ok", [(0, 0), (480, 0), (480, 360)], (480, 360)) == ((0.0, 0.0), (480.0, 0.0), (480.0, 360.0))
+
+
+def test_build_reports_progress_in_seconds():
+    """`progress` hears core.progress.Progress: seconds of the window read, out of its length."""
+    if not CLIP.is_file():
+        pytest.skip("samples/vtest_normal.mp4 missing")
+    calls = []
+    bl.build_baseline(CLIP, start=1.0, end=3.0, progress=calls.append)
+    assert calls and {c.unit for c in calls} == {"s"} and all(c.total == pytest.approx(2.0) for c in calls)
+    assert 0.0 <= calls[0].done <= calls[-1].done < 2.0
 
 
 def test_empty_window_is_a_clear_error():

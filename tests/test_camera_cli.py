@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cctv_guard.cli.app import app
-from cctv_guard.registry.store import open_registry
+from cctv_guard.registry import open_registry
 from conftest import REPO, SAMPLES
 
 SECRET = "Hunter2-secret"
@@ -176,6 +176,39 @@ def test_export_geojson_csv_and_import_round_trip(home, tmp_path, monkeypatch) -
     assert run("camera", "export", "--format", "csv").stdout == out.read_text(encoding="utf-8")
     assert_one_line_error(run("camera", "import", str(out)), "filing.csv line 2, column id: camera 'GS-LZ-0012' already exists")
     assert run("camera", "import", str(out), "--update").exit_code == 0
+
+
+FORMULAS = {"name": "=cmd|' /C calc'!A0", "operator": "+1+1", "notes": "@SUM(1,2)"}
+
+
+def test_export_csv_neutralises_formulas_and_import_reads_them_back(home, tmp_path, monkeypatch) -> None:
+    """Cells a spreadsheet would run (=, +, @, -) are exported as text ('=...); the import reads
+    the same facts back."""
+    assert run(*ADD[:3], *ADD[5:], "--name", FORMULAS["name"]).exit_code == 0
+    assert run("camera", "edit", "GS-LZ-0012", "--operator", FORMULAS["operator"], "--notes", FORMULAS["notes"]).exit_code == 0
+    add2 = [a if a != "GS-LZ-0012" else "GS-LZ-0013" for a in ADD]
+    assert run(*add2, "--name", "-2+3", "--notes", "'=already quoted").exit_code == 0
+    text = run("camera", "export", "--format", "csv").stdout
+    (row, row2) = list(csv.DictReader(io.StringIO(text)))
+    for key, value in FORMULAS.items():
+        assert row[key] == "'" + value, (key, row[key])
+    assert row2["name"] == "'-2+3" and row2["notes"] == "''=already quoted"
+    assert float(row["lon"]) == 103.8343  # numbers are numbers, not neutralised
+    for cell in (c for r in csv.reader(io.StringIO(text)) for c in r):
+        assert not cell.startswith(("=", "+", "@", "-", "\t", "\r")), cell
+    out = tmp_path / "filing.csv"
+    assert run("camera", "export", "--format", "csv", "--out", str(out)).exit_code == 0
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # no stream URIs inside: an ordinary output file
+    monkeypatch.setenv("CCTV_GUARD_HOME", str(tmp_path / "other"))
+    assert run("camera", "import", str(out)).exit_code == 0
+    with open_registry(tmp_path / "other") as reg:
+        c = reg.get_camera("GS-LZ-0012")
+        assert (c.name, c.operator, c.notes) == (FORMULAS["name"], FORMULAS["operator"], FORMULAS["notes"])
+        c2 = reg.get_camera("GS-LZ-0013")
+        assert (c2.name, c2.notes) == ("-2+3", "'=already quoted")
+    assert run("camera", "export", "--format", "csv").stdout == text
 
 
 def test_import_errors_name_line_and_column_and_import_nothing(home, tmp_path) -> None:

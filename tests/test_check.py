@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from cctv_guard.tamper.baseline import build_baseline
-from cctv_guard.tamper.check import SCHEMA, CheckResult, check_frames, check_source, sampling_for
+from cctv_guard.tamper.check import check_frames, check_source, sampling_for
+from cctv_guard.tamper.result import SCHEMA, CheckResult
 from cctv_guard.tamper.events import ON
 from cctv_guard.media.sources import SourceInfo, open_source
 
@@ -21,7 +22,7 @@ CLIP = SAMPLES / "vtest_normal.mp4"
 
 
 @dataclass(frozen=True)
-class _F:  # the shape of sources.Frame that check_frames needs
+class _F:  # the shape of media.Frame that check_frames needs
     image: np.ndarray
     t: float
     index: int = 0
@@ -109,7 +110,7 @@ def test_single_thread_check_equals_the_threaded_one(vtest_baseline):
 def test_frames_decode_lazily_and_grey_matches_bgr():
     """A decoded frame becomes BGR or grey only when asked; the grey analysis image made from its
     YUV planes agrees with the one made from its BGR picture (same view, within rounding)."""
-    from cctv_guard.tamper.baseline import analysis_gray
+    from cctv_guard.media import gray_at
     from cctv_guard.media.sources import open_source
 
     with open_source(SAMPLES / "vtest_normal.mp4") as src:
@@ -118,7 +119,7 @@ def test_frames_decode_lazily_and_grey_matches_bgr():
     f = frames[2]
     gray = f.gray((240, 180))
     assert gray.shape == (180, 240) and gray.dtype == np.uint8 and f._image is None
-    from_bgr = analysis_gray(f.image, (240, 180))
+    from_bgr = gray_at(f.image, (240, 180))
     assert f.image.shape == (240, 320, 3)  # the 480x360 sample, at most max_width wide
     assert abs(float(gray.mean()) - float(from_bgr.mean())) < 1.5  # full range grey, like BGR2GRAY
     assert np.corrcoef(gray.ravel(), from_bgr.ravel())[0, 1] > 0.98  # the same picture
@@ -175,10 +176,12 @@ def test_privacy_hook_gets_few_representative_frames(vtest_baseline):
 
 
 def test_progress_callback(vtest_baseline):
+    """`progress` hears core.progress.Progress: seconds of footage checked out of the window's."""
     calls = []
-    check_source(CLIP, vtest_baseline, every=1.0, end=5.0, progress=lambda done, total: calls.append((done, total)))
-    assert calls and calls[-1][1] == pytest.approx(5.0) and calls[-1][0] <= 5.0
-    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+    check_source(CLIP, vtest_baseline, every=1.0, end=5.0, progress=calls.append)
+    assert calls and calls[-1].total == pytest.approx(5.0) and calls[-1].done <= 5.0
+    assert {c.unit for c in calls} == {"s"}
+    assert [c.done for c in calls] == sorted(c.done for c in calls)
 
 
 @pytest.mark.parametrize(
@@ -220,7 +223,7 @@ def test_resized_footage_is_compared_at_the_analysis_size(tmp_path):
 
 
 def test_live_checker_takes_decoded_frames_or_arrays(vtest_baseline):
-    """The watcher feeds `sources.Frame`s (measured from the decoded picture, no BGR copy); BGR
+    """The watcher feeds `media.Frame`s (measured from the decoded picture, no BGR copy); BGR
     arrays of the same frames give the same events."""
     from cctv_guard.tamper.live import LiveChecker
 
@@ -288,12 +291,12 @@ def _flat_side(img: np.ndarray, offset: int, rng: np.random.Generator) -> np.nda
 def test_a_lost_region_still_moving_does_not_decide_a_cover(vtest_baseline, vtest_frames):
     """Lost cells that changed a lot since the previous frame (the seams moved on) make the
     frame's cover observation ON but not decisive; the same side standing still decides."""
-    from cctv_guard.tamper.baseline import analysis_gray
-    from cctv_guard.tamper.check import analyse_frame
+    from cctv_guard.media import gray_at
+    from cctv_guard.tamper.analysis import analyse_frame
 
     img, size = vtest_frames[3].image, vtest_baseline.analysis_size
     rng = np.random.default_rng(11)
-    prev = analysis_gray(_flat_side(img, 0, rng), size)
+    prev = gray_at(_flat_side(img, 0, rng), size)
     moving, _ = analyse_frame(_flat_side(img, 12, rng), 1.0, vtest_baseline, prev)
     still, _ = analyse_frame(_flat_side(img, 0, rng), 1.0, vtest_baseline, prev)
     h = moving.health

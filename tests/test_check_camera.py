@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cctv_guard.cli.app import app
-from cctv_guard.registry.store import open_registry
+from cctv_guard.registry import open_registry
 
 
 @pytest.mark.slow

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from cctv_guard.tamper import drift
-from cctv_guard.tamper.baseline import Baseline, analysis_gray, analysis_size, build_profile
+from cctv_guard.media import gray_at
+from cctv_guard.tamper.baseline import Baseline, analysis_size, build_profile
 
 from conftest import normal_clip_frames
 
@@ -55,7 +56,7 @@ def test_known_warp_is_recovered(frames, base, dx, dy, roll, scale):
     M = _similarity(w, h, dx * w, dy * h, roll, scale)
     warped = cv2.warpAffine(img, M, (w, h), borderMode=cv2.BORDER_REFLECT)
     prof = base.profile("day")
-    gray = analysis_gray(warped, base.analysis_size)
+    gray = gray_at(warped, base.analysis_size)
     reg = drift.register(gray, prof.keypoints, prof.descriptors, prof.median)
     assert reg.H is not None and reg.method == "features"
     m = drift.motion(reg.H, base.analysis_size, base.frame_size, {})
@@ -70,7 +71,7 @@ def test_known_warp_is_recovered(frames, base, dx, dy, roll, scale):
 
 def test_identity_and_coverage(frames, base):
     prof = base.profile("day")
-    reg = drift.register(analysis_gray(frames[-1], base.analysis_size), prof.keypoints, prof.descriptors, prof.median)
+    reg = drift.register(gray_at(frames[-1], base.analysis_size), prof.keypoints, prof.descriptors, prof.median)
     m = drift.motion(reg.H, base.analysis_size, base.frame_size, {"door": [(10, 10), (100, 10), (100, 100), (10, 100)]})
     assert m.shift_pct < 0.3 and abs(m.rotation_deg) < 0.2 and abs(m.scale - 1) < 0.005
     assert m.coverage_iou > 0.98 and m.zones_visible["door"] > 0.97
@@ -129,14 +130,14 @@ def test_fast_path_never_passes_a_moved_view(frames, base, dx, roll, scale, core
     prof = base.profile("day")
     assert prof.edge_core_ncc is not None
     core_floor = prof.edge_core_ncc if core else None
-    assert drift.quick_identity(analysis_gray(warped, base.analysis_size), prof.median, prof.edge_ncc, core_floor) is None
+    assert drift.quick_identity(gray_at(warped, base.analysis_size), prof.median, prof.edge_ncc, core_floor) is None
 
 
 @pytest.mark.parametrize("core", [True, False], ids=["core-edges", "old-baseline"])
 def test_fast_path_takes_unmoved_frames(frames, base, core):
     prof = base.profile("day")
     core_floor = prof.edge_core_ncc if core else None
-    quick = [drift.quick_identity(analysis_gray(f, base.analysis_size), prof.median, prof.edge_ncc, core_floor) for f in frames]
+    quick = [drift.quick_identity(gray_at(f, base.analysis_size), prof.median, prof.edge_ncc, core_floor) for f in frames]
     assert sum(q is not None for q in quick) >= 0.8 * len(frames)
     assert all(np.allclose(q.H, np.eye(3)) for q in quick if q is not None)
     assert drift.quick_identity(prof.median, prof.median, None) is None  # no floor recorded: always register

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cctv_guard.media import evidence
-from cctv_guard.privacy.scan import CueRef, Finding
+from cctv_guard.privacy import CueRef, Finding
 
 
 def _scene(seed: int = 0) -> np.ndarray:

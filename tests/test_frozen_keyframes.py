@@ -130,7 +130,7 @@ def _write_mjpeg(path, frames, q: int = 25):
 def test_mjpeg_frames_are_judged_between_frames_not_as_keyframes(still, baseline, tmp_path):
     """Every MJPEG frame is a keyframe, which says nothing: such footage is judged against the
     baseline's change between frames (and decides frame by frame), even with an H.264 baseline."""
-    from cctv_guard.tamper.check import analyse_any
+    from cctv_guard.tamper.analysis import analyse_any
 
     live = _write_mjpeg(tmp_path / "live.avi", _live(still, 80, seed=5))
     frozen = _write_mjpeg(tmp_path / "frozen.avi", _live(still, 80, seed=6, freeze_at=30))

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from cctv_guard.tamper import health
-from cctv_guard.tamper.baseline import GRID, analysis_gray, build_profile
+from cctv_guard.media import gray_at
+from cctv_guard.tamper.baseline import GRID, build_profile
 
 from conftest import normal_clip_frames
 
@@ -27,8 +28,8 @@ def prof(frames):
 
 def _measure(img, prof, prev=None):
     size = (prof.median.shape[1], prof.median.shape[0])
-    gray = analysis_gray(img, size)
-    prev_gray = None if prev is None else analysis_gray(prev, size)
+    gray = gray_at(img, size)
+    prev_gray = None if prev is None else gray_at(prev, size)
     return health.measure(gray, prof, prev_gray, GRID)
 
 

@@ -106,6 +106,20 @@ def test_export_csv(tmp_path):
     assert n == 2
 
 
+def test_export_csv_neutralises_spreadsheet_formulas(tmp_path):
+    """A name or purpose typed as a formula is exported as text, never run by a spreadsheet;
+    the ledger itself keeps what was recorded (the entry hashes cover it)."""
+    key = load_or_create_key(default_key_path(tmp_path))
+    evil = ledger.access_request(who="=cmd|' /C calc'!A0", unit="+PSB", purpose="@SUM(1+1)", camera="-cam",
+                                 t_from="2026-11-20T08:00", t_to="2026-11-20T09:00", action="view", copies=None)
+    entry = ledger.record_access(tmp_path, evil, key)
+    assert entry.who == "=cmd|' /C calc'!A0"
+    ledger.export_csv(tmp_path, tmp_path / "out.csv")
+    (row,) = csv.DictReader((tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines())
+    assert (row["who"], row["unit"], row["purpose"], row["camera"]) == ("'=cmd|' /C calc'!A0", "'+PSB", "'@SUM(1+1)", "'-cam")
+    assert row["hash"] == entry.hash and row["copies"] == "0"
+
+
 # --- tampering (hypothesis) --------------------------------------------------------------------
 
 N = 6

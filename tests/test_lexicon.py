@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cctv_guard.privacy import lexicon
-from cctv_guard.privacy.scan import ZONES
+from cctv_guard.privacy import ZONES
 
 
 def zones(text: str) -> dict[str, lexicon.LexiconHit]:

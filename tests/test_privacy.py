@@ -11,7 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
-from cctv_guard.privacy import lexicon, scan as P
+from cctv_guard import privacy as P
+from cctv_guard.privacy import lexicon
+from cctv_guard.privacy.scan import _OcrPlan
 from cctv_guard.core.errors import ConfigError
 
 CFG = P.PrivacyConfig()
@@ -259,14 +261,14 @@ def test_mask_image_greys_out_the_polygon():
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"fusion": {"treshold": 0.5}}, "unknown key 'fusion.treshold'"),
+        ({"fusion": {"treshold": 0.5}}, "fusion.treshold: unknown key (did you mean 'threshold'?)"),
         ({"colour": 1}, "unknown key 'colour'"),
-        ({"fusion": {"threshold": 2}}, "fusion.threshold"),
-        ({"detector": {"toilet": {"zone": "loo", "weight": 3}}}, "unknown zone 'loo'"),
-        ({"detectors": [{"path": "m.onnx", "classes": {"urinal": "restrooms"}}]}, "detectors.0.classes"),
-        ({"detectors": [{"path": "m.onnx", "classes": {"urinal": "restroom"}, "extra": 1}]}, "unknown key 'detectors.0.extra'"),
-        ({"masks": [[[0, 0], [10, 10]]]}, "at least 3"),
-        ({"masks": [[[0, 0], [10, 10], [20, 20]]]}, "no area"),
+        ({"fusion": {"threshold": 2}}, "fusion.threshold: Input should be less than 1"),
+        ({"detector": {"toilet": {"zone": "loo", "weight": 3}}}, "detector.toilet.zone: unknown zone 'loo'; expected one of"),
+        ({"detectors": [{"path": "m.onnx", "classes": {"urinal": "restrooms"}}]}, "detectors[0].classes: class 'urinal': unknown zone"),
+        ({"detectors": [{"path": "m.onnx", "classes": {"urinal": "restroom"}, "extra": 1}]}, "detectors[0].extra: unknown key"),
+        ({"masks": [[[0, 0], [10, 10]]]}, "masks: mask 0 has 2 points; a polygon needs at least 3"),
+        ({"masks": [[[0, 0], [10, 10], [20, 20]]]}, "masks: mask 0 encloses no area"),
         ([1, 2], "expected a mapping"),
     ],
 )
@@ -274,7 +276,7 @@ def test_config_errors_name_the_key(data, message):
     with pytest.raises(ConfigError) as ei:
         P.parse_config(data, "privacy.yaml")
     assert message in str(ei.value) and str(ei.value).startswith("privacy.yaml: ")
-    assert "\n" not in str(ei.value)
+    assert "\n" not in str(ei.value) and "Value error" not in str(ei.value)
 
 
 def test_config_file_round_trip(tmp_path: Path):
@@ -299,10 +301,33 @@ def test_config_file_problems(tmp_path: Path):
     with pytest.raises(ConfigError, match="not found"):
         P.load_config(tmp_path / "missing.yaml")
     (tmp_path / "bad.yaml").write_text("fusion: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not valid YAML at line"):
+    with pytest.raises(ConfigError, match=r"^bad\.yaml:2: not valid YAML"):
         P.load_config(tmp_path / "bad.yaml")
+    (tmp_path / "list.yaml").write_text("- fusion\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^list\.yaml:1: expected a mapping"):
+        P.load_config(tmp_path / "list.yaml")
     (tmp_path / "empty.yaml").write_text("", encoding="utf-8")
     assert P.load_config(tmp_path / "empty.yaml") == P.PrivacyConfig()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        # a misspelt key, nested: the file, the line of the key, its path and the closest known key
+        ("ocr:\n  enabled: false\nfusion:\n  midpoint: 1.5\n  treshold: 0.5\n",
+         "privacy.yaml:5: fusion.treshold: unknown key (did you mean 'threshold'?)"),
+        ("sampling:\n  max_frames: 10\n\ncolour: red\n", "privacy.yaml:4: unknown key 'colour'"),
+        ("detector:\n  toilet: {zone: restroom, weight: 3}\n  bed: {zone: bedroom, weight: 3}\n",
+         "privacy.yaml:3: detector.bed.zone: unknown zone 'bedroom'"),
+        ("detectors:\n  - path: a.onnx\n    classes: {urinal: restroom}\n  - path: b.onnx\n    clases: {x: ballot}\n",
+         "privacy.yaml:5: detectors[1].clases: unknown key (did you mean 'classes'?)"),
+    ],
+)
+def test_a_bad_key_in_a_config_file_names_its_line(tmp_path: Path, text, message):
+    (tmp_path / "privacy.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as ei:
+        P.load_config(tmp_path / "privacy.yaml")
+    assert str(ei.value).startswith(message), str(ei.value)
 
 
 def test_custom_detector_cues_use_the_yolo_prefix():
@@ -321,14 +346,48 @@ def test_ocr_cues_below_the_minimum_score_are_ignored():
 
 def test_change_detection_on_thumbnails():
     a = _textured(seed=1)
-    assert P.view_changed(None, P._thumb(a), 0.2)
-    assert not P.view_changed(P._thumb(a), P._thumb(a.copy()), 0.2)
-    assert P.view_changed(P._thumb(a), P._thumb(a[:, ::-1].copy()), 0.2)  # another scene
+    assert P.view_changed(None, P.thumbnail(a), 0.2)
+    assert not P.view_changed(P.thumbnail(a), P.thumbnail(a.copy()), 0.2)
+    assert P.view_changed(P.thumbnail(a), P.thumbnail(a[:, ::-1].copy()), 0.2)  # another scene
     shifted = np.roll(a, 40, axis=1)  # the camera panned
-    assert P.view_changed(P._thumb(a), P._thumb(shifted), 0.2)
+    assert P.view_changed(P.thumbnail(a), P.thumbnail(shifted), 0.2)
     walker = a.copy()
     walker[100:180, 150:180] = 255  # someone walks through a fixed view
-    assert not P.view_changed(P._thumb(a), P._thumb(walker), 0.2)
+    assert not P.view_changed(P.thumbnail(a), P.thumbnail(walker), 0.2)
+
+
+
+@pytest.mark.parametrize("convert", [
+    lambda a: cv2.cvtColor(a, cv2.COLOR_BGR2BGRA),  # alpha
+    lambda a: a.astype(np.uint16) * 257,  # 16-bit
+    lambda a: a.astype(np.float32) / 255.0,  # float 0..1
+], ids=["bgra", "uint16", "float"])
+def test_views_of_any_image_kind_read_like_bgr8(convert):
+    """Quality and change detection go through detection.image.as_bgr8: an image in another
+    pixel format reads the same as its 8-bit BGR original."""
+    a = _textured(seed=2)
+    other = convert(a)
+    assert not P.view_changed(P.thumbnail(a), P.thumbnail(other), 0.01)
+    q, r = P.view_quality(a), P.view_quality(other)
+    assert (r.judgeable, r.reason) == (q.judgeable, q.reason) and abs(r.luma - q.luma) < 1.0
+    grey = cv2.cvtColor(a, cv2.COLOR_BGR2GRAY)
+    assert abs(P.view_quality(grey).luma - q.luma) < 1.0
+    assert P.mask_image(other, [SQUARE]).dtype == np.uint8
+
+
+def test_importing_the_package_is_cheap_and_every_public_name_resolves():
+    import subprocess
+    import sys
+
+    code = ("import sys, cctv_guard.privacy as p; "
+            "print(sorted(m for m in ('cv2', 'numpy', 'pydantic', 'onnxruntime') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
+    for name in P.__all__:
+        assert getattr(P, name) is not None, name
+    assert set(P.__all__) <= set(dir(P))
+    with pytest.raises(AttributeError):
+        P.no_such_name  # noqa: B018
 
 
 # --- the real models ----------------------------------------------------------------------------
@@ -342,7 +401,7 @@ def models():
 
 
 def test_bundled_everyday_images_are_clear(models):
-    from cctv_guard.media.sources import read_image
+    from cctv_guard.media import read_image
 
     paths = sorted((SAMPLES / "images").glob("*.jpg"))
     assert paths
@@ -364,7 +423,7 @@ def _scenes(shared_data: Path, category: str) -> list[Path]:
     ],
 )
 def test_dev_scenes_of_prohibited_places(shared_data, models, category, min_rate, articles):
-    from cctv_guard.media.sources import read_image
+    from cctv_guard.media import read_image
 
     paths = _scenes(shared_data, category)
     assert paths
@@ -375,7 +434,7 @@ def test_dev_scenes_of_prohibited_places(shared_data, models, category, min_rate
 
 
 def test_dev_scenes_of_allowed_places_are_clear(shared_data, models):
-    from cctv_guard.media.sources import read_image
+    from cctv_guard.media import read_image
 
     paths = _scenes(shared_data, "allowed")
     items = [P.scan_image(read_image(p), models=models, ocr=False, source=p.name) for p in paths]
@@ -384,7 +443,7 @@ def test_dev_scenes_of_allowed_places_are_clear(shared_data, models):
 
 
 def test_scan_frames_applies_masks_given_in_another_frame_size(shared_data, models):
-    from cctv_guard.media.sources import Frame, read_image
+    from cctv_guard.media import Frame, read_image
 
     photo = _scenes(shared_data, "restroom")[0]
     img = read_image(photo)
@@ -401,6 +460,24 @@ def test_scan_source_on_a_video_and_an_image(models):
     assert item.verdict == "clear" and item.frames_analyzed >= 1
     still = P.scan_source(sorted((SAMPLES / "images").glob("*.jpg"))[0], models=models, ocr=False)
     assert still.verdict == "clear" and still.frames_analyzed == 1
+
+
+def test_scan_paths_reports_progress_in_files(models):
+    """One core.progress protocol: files done (fractional within a video), the file as detail."""
+    from cctv_guard.core.progress import Progress
+
+    heard: list[Progress] = []
+    photo = sorted((SAMPLES / "images").glob("*.jpg"))[0]
+    seconds: list[Progress] = []
+    P.scan_source(SAMPLES / "vtest_normal.mp4", models=models, ocr=False, progress=seconds.append)
+    assert seconds and {p.unit for p in seconds} == {"s"} and seconds[-1].done <= seconds[-1].total
+    rep = P.scan_paths([SAMPLES / "vtest_normal.mp4", photo], models=models, ocr=False, progress=heard.append)
+    assert len(rep.items) == 2
+    assert {p.unit for p in heard} == {"files"} and {p.total for p in heard} == {2.0}
+    done = [p.done for p in heard]
+    assert done == sorted(done) and done[0] == 0.0 and done[-1] == 2.0
+    assert any(0.0 < d < 1.0 for d in done)  # within the video
+    assert heard[0].detail == "vtest_normal.mp4" and any(p.detail == photo.name for p in heard)
 
 
 def _sign(lines: list[str], size=(640, 360)) -> np.ndarray:
@@ -486,7 +563,7 @@ def _tiny_yolo(path: Path, names: dict[int, str], score: float) -> Path:
 
 
 def test_custom_yolo_detector_from_config_becomes_a_finding(tmp_path: Path, models):
-    from cctv_guard.media.sources import read_image
+    from cctv_guard.media import read_image
 
     _tiny_yolo(tmp_path / "urinals.onnx", {0: "urinal", 1: "ballot_box"}, 0.9)
     (tmp_path / "privacy.yaml").write_text(
@@ -517,7 +594,7 @@ def test_custom_yolo_with_a_wrong_sha256_is_a_model_error(tmp_path: Path):
 
 
 def test_ocr_plan_spreads_sign_reading_over_the_video():
-    plan = P._OcrPlan(3, 100.0)
+    plan = _OcrPlan(3, 100.0)
     dark = P.ViewQuality(5.0, 2.0, 0.1, False, "too dark")
     read = []
     for t in range(0, 101, 10):
@@ -525,7 +602,7 @@ def test_ocr_plan_spreads_sign_reading_over_the_video():
         if plan(dark if t == 40 else GOOD):
             read.append(t)
     assert read == [0, 50, 70]  # 40 was too dark to read: the next judgeable frame takes its turn
-    unknown = P._OcrPlan(2, None)
+    unknown = _OcrPlan(2, None)
     assert [unknown(GOOD) for _ in range(4)] == [True, True, False, False]
 
 

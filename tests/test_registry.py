@@ -4,6 +4,7 @@ zones, content-addressed baselines, check history, import all-or-nothing, kill -
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 from cctv_guard.core.errors import BaselineError, ConfigError, RegistryError
 from cctv_guard.core.home import default_home, resolve_db_url, resolve_home
-from cctv_guard.registry.store import (
+from cctv_guard.registry import (
     CAMERA_FIELDS,
     CATEGORIES,
     CSV_COLUMNS,
@@ -193,6 +194,7 @@ class CrudSuite:
         assert SECRET not in (rec.source or "") and rec.frame_size == size
         path = reg.baseline_path("GS-LZ-0001")
         assert path.name == f"{rec.sha256}.cgb" and path.read_bytes() == data
+        assert path.stat().st_mode & 0o777 == 0o600  # private, like the database next to it
         assert reg.baseline_path("GS-LZ-0001", "day") == path
         with pytest.raises(RegistryError, match="no baseline profile 'night'"):
             reg.baseline_path("GS-LZ-0001", "night")
@@ -274,6 +276,15 @@ class CrudSuite:
         assert c1.source == f"rtsp://u:{SECRET}@h/c1" and c1.notes == "kept"  # columns the rows lack are kept
         with pytest.raises(RegistryError, match="appears twice"):
             reg.import_cameras([rows[0] | {"id": "D"}, rows[1] | {"id": "D"}])
+
+    def test_import_reports_progress_with_the_shared_protocol(self, reg) -> None:
+        from cctv_guard.core.progress import Progress
+
+        rows = [{"id": f"Q{i:04d}", "name": f"cam {i}", "lat": 36.0, "lon": 103.8, "category": "street"} for i in range(2500)]
+        seen: list[Progress] = []
+        assert reg.import_cameras(rows, progress=seen.append) == 2500
+        assert [p.done for p in seen] == [1000.0, 2000.0, 2500.0]
+        assert {(p.total, p.unit) for p in seen} == {(2500.0, "cameras")}
 
     def test_import_rolls_back_on_a_database_error(self, reg, monkeypatch) -> None:
         """A conflict the pre-check cannot see (another process inserted the id meanwhile)
@@ -514,6 +525,31 @@ def test_camera_round_trip_through_db_csv_and_geojson(tmp_path_factory, cams, zo
 # --- CSV reading ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("text", ["=cmd|' /C calc'!A0", "+1+1", "@SUM(1,2)", "-2", "\tx", "'=x", "''+y", "'", "'plain",
+                                  "a=b", "O'Neil"])
+def test_csv_export_is_formula_safe_and_reads_back(tmp_path, text) -> None:
+    c = cam(1, name=text.strip() or "x", operator=text.strip(), notes=text.strip(), lat=-36.5, lon=-103.25)
+    out = cameras_to_csv([c])
+    cells = next(csv.DictReader(io.StringIO(out)))
+    assert (cells["lat"], cells["lon"]) == ("-36.5", "-103.25")  # numbers stay numbers
+    for key in ("name", "operator", "notes"):
+        assert not cells[key].startswith(("=", "+", "-", "@", "\t", "\r")), cells[key]
+    p = tmp_path / "c.csv"
+    p.write_text(out, encoding="utf-8")
+    (row,), _ = read_camera_csv(p)
+    assert (row["name"], row["operator"], row["notes"]) == (c.name, c.operator, c.notes)
+
+
+def test_the_registry_stores_baselines_but_does_not_build_them() -> None:
+    import cctv_guard.registry as registry
+
+    assert not hasattr(registry, "build_camera_baseline")
+    for module in (REPO / "cctv_guard" / "registry").glob("*.py"):
+        source = module.read_text(encoding="utf-8")
+        assert "build_baseline" not in source and "add_profile" not in source, module.name
+        assert len(source.splitlines()) < 600, module.name
+
+
 def test_read_camera_csv_errors(tmp_path) -> None:
     p = tmp_path / "c.csv"
     p.write_text("id,name,lat,lon,category,colour\n", encoding="utf-8")
@@ -613,16 +649,19 @@ def test_categories_are_the_article_7_places() -> None:
 @pytest.mark.slow
 def test_check_against_a_registered_camera_and_record_it(tmp_path) -> None:
     """camera baseline -> load_baseline -> check_source -> record_check, on the bundled samples."""
+    from cctv_guard.tamper import baseline as bl
     from cctv_guard.tamper.check import check_source
-    from cctv_guard.registry.store import build_camera_baseline
 
     normal, moved = SAMPLES / "vtest_normal.mp4", SAMPLES / "vtest_moved.mp4"
     if not (normal.exists() and moved.exists()):
         pytest.skip("samples missing")
     with open_registry(tmp_path) as reg:
         reg.add_camera(cam(1))
-        rec = build_camera_baseline(reg, "GS-LZ-0001", str(normal), end=10.0,
-                                    zones=[parse_zone("must_see=40,120;440,120;440,350;40,350")])
+        # the caller builds the baseline; the registry stores it (and keeps the zones in it)
+        b = bl.build_baseline(str(normal), end=10.0)
+        rec = reg.store_baseline("GS-LZ-0001", bl.to_bytes(b), frame_size=b.frame_size, profiles=list(b.profiles),
+                                 source=str(normal), end_s=10.0,
+                                 zones=[parse_zone("must_see=40,120;440,120;440,350;40,350")])
         assert rec.frame_size == (480, 360) and rec.profiles == ("day",)
         b = reg.load_baseline("GS-LZ-0001")
         result = check_source(str(moved), b, camera_id="GS-LZ-0001").to_json()

@@ -12,8 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from cctv_guard.registry.store import SCHEMA_VERSION, open_registry
-from test_registry import SECRET, CrudSuite, baseline_bytes, cam  # noqa: F401 (baseline_bytes is a fixture)
+from cctv_guard.registry import SCHEMA_VERSION, open_registry
+import test_registry
+from test_registry import SECRET, CrudSuite, cam
+
+baseline_bytes = test_registry.baseline_bytes  # the session fixture, shared with the SQLite tests
 
 PG_URL = os.environ.get("CCTV_GUARD_TEST_PG_URL")
 pytestmark = pytest.mark.skipif(not PG_URL, reason="CCTV_GUARD_TEST_PG_URL not set (no PostgreSQL server)")

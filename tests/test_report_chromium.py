@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from cctv_guard.reports import render as reports
+from cctv_guard import reports
 from tests.conftest import SAMPLES
 
 CHROMIUM = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)

@@ -1,6 +1,7 @@
 """Reports: enrichment with camera and articles, the self-contained HTML report (escaping,
 redaction, images, size), the drawing geometry against the drift module's own decomposition,
-privacy snapshots with people blurred, and the many-camera CSV/Markdown summary."""
+privacy snapshots with people blurred, the many-camera CSV/Markdown summary, and the fleet audit's
+summary page."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import numpy as np
 import pytest
 
 from cctv_guard.legal import articles
-from cctv_guard.reports import render as reports
+from cctv_guard import reports
+from cctv_guard.reports import frames
 from cctv_guard.core.errors import ConfigError
 from tests.conftest import SAMPLES
 
@@ -95,7 +97,7 @@ def test_enrich_is_idempotent_and_keeps_the_camera():
 
 
 def test_enrich_cites_registry_findings_of_a_registry_camera():
-    registry = pytest.importorskip("cctv_guard.registry.store")
+    registry = pytest.importorskip("cctv_guard.registry")
     cam = registry.Camera(id="GS-LZ-0012", name="NE corner", lat=36.06, lon=103.83, category="square",
                           installed=date(2020, 1, 1), signage=False, source=f"rtsp://u:{SECRET}@h/s")
     doc = reports.enrich(_check_report([]), cam)
@@ -158,7 +160,7 @@ def test_view_transform_recovers_the_homography_drift_decomposed(dx, dy, deg, s)
     H = c @ R @ np.linalg.inv(c)  # a known baseline -> current similarity about the centre
     shift, roll, scale = drift.decompose(H, (w, h), (w, h))
     T = reports.view_transform({"shift_px": list(shift), "rotation_deg": roll, "scale": scale})
-    M = reports._about_centre(T, w, h)
+    M = frames._about_centre(T, w, h)
     corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float64).reshape(-1, 1, 2)
     got = cv2.perspectiveTransform(corners, M).reshape(-1, 2)
     want = cv2.perspectiveTransform(corners, H).reshape(-1, 2)
@@ -359,7 +361,7 @@ def test_write_html_is_atomic(frame, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("crash while rendering")
 
-    monkeypatch.setattr(reports.cv2, "imencode", boom)
+    monkeypatch.setattr(frames.cv2, "imencode", boom)
     with pytest.raises(RuntimeError):
         reports.write_html(target, _check_report([_moved()]), images=reports.ReportImages(events={0: frame}))
     assert target.read_bytes() == before
@@ -461,7 +463,7 @@ def test_cli_report_html_json_and_summary(tmp_path):
 
 
 def test_cli_report_attaches_a_registered_camera(tmp_path):
-    pytest.importorskip("cctv_guard.registry.store")
+    pytest.importorskip("cctv_guard.registry")
     from cctv_guard.cli.app import app
 
     home = tmp_path / "home"
@@ -616,3 +618,109 @@ def test_archive_scan_and_verify_reports_render_with_articles(tmp_path):
     assert r.exit_code == 1, r.output
     page = html_verify.read_text(encoding="utf-8")
     assert "Footage integrity report" in page and "altered" in page and "0000.mp4" in page
+
+
+# --- the fleet audit's summary page ------------------------------------------------------------------
+
+
+def _audit_summary() -> dict:
+    """A cctv-guard/audit@1 summary as fleet.audit.summarise makes it (the shape of the fake
+    fleet in tests/test_audit.py), with hostile text where a summary carries names."""
+    check1 = "checks/CAM-001/CAM-001__2026-11-27__a_1200__8c65cf04eb.json"
+    check5 = "checks/CAM-005/CAM-005__2026-11-27__e_0000__77f3c13008.json"
+
+    def cam(cid, district, lat, lon, verdict, items=1, failed=0, events=0, findings=0, kinds=None, arts=(), checks=()):
+        return {"camera_id": cid, "district": district, "lat": lat, "lon": lon, "verdict": verdict, "items": items,
+                "items_failed": failed, "events": events, "findings": findings, "kinds": kinds or {},
+                "articles": list(arts), "footage_h": 0.1667 * (items - failed), "checks": list(checks)}
+
+    return {
+        "schema": "cctv-guard/audit@1", "tool_version": "0.1.0", "created": "2026-11-28T02:00:00+00:00",
+        "days": ["2026-11-27"], "checks": {"tamper": True, "privacy": False, f"ocr{HOSTILE}": True},
+        "sampling": {"every": 1.0}, "complete": False,
+        "totals": {"cameras": 6, "items": 8, "items_done": 7, "items_failed": 2, "footage_h": 0.8333},
+        "by_verdict": {"violation": 2, "failed": 2, "inconclusive": 1, "compliant": 1},
+        "by_article": {"8": {"cameras": 1, "events": 10}, "9(3)": {"cameras": 1, "findings": 3}},
+        "by_district": {"East": {"violation": 1, "inconclusive": 1}, "North": {"violation": 1, "compliant": 1},
+                        f"South{HOSTILE}": {"failed": 2}},
+        "cameras": [
+            cam("CAM-001", "North", 36.06, 103.83, "violation", items=2, events=10, kinds={"moved": 10}, arts=["8"],
+                checks=[check1]),
+            cam("CAM-002", "North", 36.07, 103.84, "compliant"),
+            cam(f"CAM-003{HOSTILE}", f"South{HOSTILE}", 36.03, 103.80, "failed", items=2, failed=1),
+            cam("CAM-004", f"South{HOSTILE}", 36.02, 103.81, "failed", failed=1),
+            cam("CAM-005", "East", 36.05, 103.90, "violation", findings=3, kinds={f"privacy{HOSTILE}": 3}, arts=["9(3)"],
+                checks=[check5]),
+            cam("CAM-006", "East", None, None, "inconclusive"),
+        ],
+        "failures": [
+            {"item_id": "CAM-003__a", "camera_id": f"CAM-003{HOSTILE}", "day": "2026-11-27",
+             "source": f"/nvr/CAM-003/{HOSTILE}.mp4", "reason": f"cannot decode: {HOSTILE}"},
+            {"item_id": "CAM-004__none", "camera_id": "CAM-004", "day": "2026-11-27", "source": None,
+             "reason": "no recordings found for CAM-004 on 2026-11-27"},
+        ],
+        "baseline_notes": {},
+    }
+
+
+def test_audit_summary_page_links_escapes_and_maps(tmp_path):
+    summary = _audit_summary()
+    check1 = Path(summary["cameras"][0]["checks"][0])
+    (tmp_path / check1).parent.mkdir(parents=True)
+    (tmp_path / check1).with_suffix(".html").write_text("<html></html>")  # CAM-001 has its HTML report
+    page = reports.audit_summary_html(summary, tmp_path)
+
+    assert page.startswith("<!doctype html>") and "<title>cctv-guard fleet audit 2026-11-27</title>" in page
+    assert "6 cameras, 7 of 8 recordings checked (2 failed)" in page and "0.83 h of footage" in page
+    assert "The audit is not complete." in page
+    # every name from the summary is escaped, wherever it appears (tooltip, label, tables)
+    assert "<script" not in page and "onerror=alert" not in page.replace("onerror=alert(1)&gt;", "")
+    assert page.count(esc(HOSTILE)) == 13  # checks, district x5, camera x4, kinds, recording, reason
+    assert page.count("alert(") == 2 * 13  # ... and nowhere unescaped
+    # the map: a dot per camera with coordinates, violations red, each named
+    assert page.count("<circle") == 5 and page.count('fill="#d7263d"') == 2
+    assert f"<title>{esc('CAM-003' + HOSTILE)} ({esc('South' + HOSTILE)}): failed</title>" in page
+    assert "(5 of 6 cameras have coordinates)" in page
+    # cameras needing attention link to their first violating check: HTML when written, else JSON
+    hrefs = re.findall(r'<a href="([^"]*)">([^<]*)</a>', page)
+    assert hrefs == [(str(check1.with_suffix(".html")), "CAM-001"), (summary["cameras"][4]["checks"][0], "CAM-005")]
+    assert "<td>CAM-004</td><td>" + esc("South" + HOSTILE) + "</td><td>failed</td>" in page  # no check: no link
+    assert "<td>moved×10</td><td>8</td>" in page
+    assert "no recordings found for CAM-004" in page
+    assert re.search(r"<tr><td>9\(3\)</td><td>1</td><td>0</td><td>3</td></tr>", page)
+    assert "cctv-guard 0.1.0 · cctv-guard/audit@1" in page
+
+
+def test_audit_summary_page_without_run_folder_coordinates_or_findings():
+    summary = _audit_summary()
+    summary.update(days=["2026-11-01", "2026-11-07"], complete=True, by_article={}, failures=[])
+    summary["cameras"] = [dict(c, lat=None, lon=None) for c in summary["cameras"] if c["verdict"] == "compliant"]
+    page = reports.audit_summary_html(summary, None)
+    assert "fleet audit 2026-11-01 … 2026-11-07" in page and "not complete" not in page
+    assert "No camera has coordinates." in page and "<svg" not in page
+    assert "No events or findings." in page and page.count('<p class="muted">None.</p>') == 2
+
+
+def test_audit_summary_page_matches_the_fleet_renderer(tmp_path):
+    """While fleet.audit still has its own summary_html, both pages say the same (markup aside)."""
+    import importlib
+
+    for name in ("cctv_guard.fleet.summary", "cctv_guard.fleet.audit"):
+        try:
+            summary_html = importlib.import_module(name).summary_html
+            break
+        except (ImportError, AttributeError):
+            continue
+    else:
+        pytest.skip("the fleet has no summary_html of its own any more")
+    summary = _audit_summary()
+    flat = lambda s: re.sub(r"\n\s*", "", s)  # noqa: E731
+    assert flat(reports.audit_summary_html(summary, tmp_path)) == flat(summary_html(summary, tmp_path))
+
+
+def test_templates_ship_inside_the_package():
+    """The pages are rendered from package data (importlib.resources), so they work from a wheel."""
+    from importlib.resources import files
+
+    names = {p.name for p in (files("cctv_guard.reports") / "templates").iterdir()}
+    assert {"page.html", "check.html", "scan.html", "archive.html", "audit_summary.html", "timeline.svg"} <= names

@@ -153,7 +153,8 @@ def test_bad_config_is_a_one_line_error(tmp_path: Path):
     cfg.write_text("fusion:\n  treshold: 0.5\n", encoding="utf-8")
     res = scan(str(ALLOWED_SAMPLES[0]), "--config", str(cfg), "--no-ocr")
     assert res.exit_code == 2
-    assert "unknown key 'fusion.treshold'" in res.output
+    assert "privacy.yaml:2: fusion.treshold: unknown key (did you mean 'threshold'?)" in res.output
+    assert "Traceback" not in res.output
 
 
 def test_mask_in_config_hides_the_toilet(tmp_path: Path, restroom_photos):

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cctv_guard.custody import archive
-from cctv_guard.custody.archive import SealReader, latest_seal, seal_archive, verify_archive
+from cctv_guard import custody
+from cctv_guard.custody import SealReader, latest_seal, seal_archive, seals, verify_archive
 from cctv_guard.core.errors import ArchiveError
 from cctv_guard.custody.signing import canonical_json, default_key_path, load_or_create_key, sha256_hex
 
@@ -36,7 +36,7 @@ def build_tree(root: Path, n: int = 12, seed: int = 1) -> list[str]:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(rng.randbytes(rng.randint(0, 5000)))
         rels.append(rel)
-    return sorted(rels, key=archive.path_key)
+    return sorted(rels, key=custody.path_key)
 
 
 def set_age(path: Path, days: float) -> None:
@@ -69,7 +69,7 @@ def test_seal_then_verify_round_trip(tmp_path, key):
     lines = result.path.read_text().splitlines()
     assert json.loads(lines[0])["public_key"] == key.public_hex
     entries = [json.loads(x) for x in lines[1:-1]]
-    assert [e["path"] for e in entries] == sorted([*rels, "cam0/clip.mp4"], key=archive.path_key)
+    assert [e["path"] for e in entries] == sorted([*rels, "cam0/clip.mp4"], key=custody.path_key)
     for e in entries:
         assert e["sha256"] == sha256_hex((root / e["path"]).read_bytes())
         assert e["size"] == (root / e["path"]).stat().st_size
@@ -79,6 +79,19 @@ def test_seal_then_verify_round_trip(tmp_path, key):
     report = verify_archive(root, trusted_keys=[key.public_hex])
     assert report.seal.broken is None and report.seal.signer_trusted is True
     assert report.unchanged == result.count and report.changes == () and report.verdict == "compliant"
+
+
+def test_seals_are_ordinary_output_files_and_the_key_stays_private(tmp_path, key):
+    root, index = tmp_path / "nvr", tmp_path / "home" / custody.SEAL_INDEX
+    build_tree(root, 3)
+    mask = os.umask(0o027)
+    try:
+        result = seal_archive(root, key, index=index)
+    finally:
+        os.umask(mask)
+    assert result.path.stat().st_mode & 0o777 == 0o640 and index.stat().st_mode & 0o777 == 0o640
+    assert key.path.stat().st_mode & 0o777 == 0o600
+    assert not [p for p in key.path.parent.iterdir() if p != key.path]  # no temporary key left behind
 
 
 def test_verify_lists_altered_deleted_added_touched(tmp_path, key):
@@ -109,7 +122,7 @@ def test_verify_lists_altered_deleted_added_touched(tmp_path, key):
         ("footage_deleted", "17(2)", recent),  # 45-day-old ordinary footage may be deleted
         ("backup_retention_short", "16(8)", old_important),  # an important copy must stay 2 years
     ])
-    doc = archive.verify_to_json(report)
+    doc = custody.verify_to_json(report)
     assert doc["schema"] == "cctv-guard/archive-verify@1" and doc["verdict"] == "violation" and doc["seal_intact"]
 
 
@@ -297,7 +310,7 @@ def test_a_forger_re_signing_with_their_own_key_is_caught(sealed, tmp_path):
     header["public_key"] = forger.public_hex
     forged = _rehash_chain([canonical_json(header).decode(), *lines[1:]])
     footer = json.loads(forged[-1])
-    msg = archive._signed_message(sha256_hex(canonical_json(header)), footer["count"], footer["bytes"], footer["head"])
+    msg = seals.signed_message(sha256_hex(canonical_json(header)), footer["count"], footer["bytes"], footer["head"])
     footer["signature"] = forger.sign(msg)
     forged[-1] = canonical_json(footer).decode()
     path = tmp_path / "seal-forged.jsonl"
@@ -340,8 +353,8 @@ def test_unreadable_files_are_recorded_and_reported(tmp_path):
     (root / "cam0" / "locked.bin").write_bytes(b"secret")
     (root / "cam0" / "locked.bin").chmod(0o000)
     code = (
-        "import sys; from pathlib import Path; from cctv_guard.custody import archive; from cctv_guard.custody.signing import load_or_create_key;"
-        f"r = archive.seal_archive(Path({str(root)!r}), load_or_create_key(Path({str(tmp_path / 'key.pem')!r})));"
+        "import sys; from pathlib import Path; from cctv_guard import custody; from cctv_guard.custody.signing import load_or_create_key;"
+        f"r = custody.seal_archive(Path({str(root)!r}), load_or_create_key(Path({str(tmp_path / 'key.pem')!r})));"
         "print([(p.path, p.problem) for p in r.problems]); print(r.count, r.unreadable)"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
@@ -360,12 +373,12 @@ def test_unreadable_files_are_recorded_and_reported(tmp_path):
 _SEAL_CHILD = """
 import sys
 from pathlib import Path
-from cctv_guard.custody import archive
+from cctv_guard import custody
 from cctv_guard.custody.signing import load_or_create_key
 key = load_or_create_key(Path(sys.argv[2]))
 print("go", flush=True)
 while True:
-    archive.seal_archive(Path(sys.argv[1]), key, full=True, probe=False, jobs=1)
+    custody.seal_archive(Path(sys.argv[1]), key, full=True, probe=False, jobs=1)
 """
 
 
@@ -382,7 +395,7 @@ def test_kill_9_during_seal_never_leaves_a_half_written_manifest(tmp_path, seed)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     key = load_or_create_key(key_path)
-    for seal in archive.seal_files(root / ".cctv-guard"):
+    for seal in custody.seal_files(root / ".cctv-guard"):
         check = SealReader(seal, [key.public_hex]).result()
         assert check.broken is None and check.count == 1500, (seal, check.broken)
     # whatever the crash left behind, the next seal and verify work
@@ -394,7 +407,7 @@ def test_kill_9_during_seal_never_leaves_a_half_written_manifest(tmp_path, seed)
 
 
 def test_deleted_or_replaced_newest_seal_is_caught_by_the_home_index(tmp_path, key):
-    root, index = tmp_path / "nvr", tmp_path / "home" / archive.SEAL_INDEX
+    root, index = tmp_path / "nvr", tmp_path / "home" / custody.SEAL_INDEX
     rels = build_tree(root)
     first = seal_archive(root, key, index=index, now=datetime(2026, 11, 1, tzinfo=timezone.utc))
     (root / rels[0]).unlink()  # legitimately sealed after the deletion...

@@ -15,14 +15,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from cctv_guard.core.errors import SourceError
-from cctv_guard.media.sources import (
-    image_times,
-    list_images,
-    open_source,
-    read_image,
-    timestamp_from_name,
-    to_bgr8,
-)
+from cctv_guard.media.images import image_times, list_images, read_image, timestamp_from_name
+from cctv_guard.media.sources import open_source
 
 from conftest import encode_frames
 
@@ -237,17 +231,21 @@ def test_images_without_stamps_are_spaced_by_order(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "img",
+    "img,suffix",
     [
-        np.full((16, 16), 200, np.uint8),  # grey
-        np.full((16, 16, 2), 200, np.uint8),  # grey + alpha
-        np.full((16, 16, 4), 200, np.uint8),  # BGRA
-        np.full((16, 16, 3), 200 * 257, np.uint16),  # 16-bit
-        np.full((16, 16, 1), 200, np.uint8),
+        (np.full((16, 16), 200, np.uint8), ".png"),  # grey
+        (np.full((16, 16, 4), 200, np.uint8), ".png"),  # BGRA
+        (np.full((16, 16), 200 * 257, np.uint16), ".png"),  # 16-bit grey
+        (np.full((16, 16, 3), 200 * 257, np.uint16), ".tiff"),  # 16-bit colour
+        (np.full((16, 16, 1), 200, np.uint8), ".pgm"),
+        (np.full((16, 16, 3), 200 / 255, np.float32), ".tiff"),  # float, 0..1
     ],
 )
-def test_to_bgr8_normalises_every_layout(img):
-    out = to_bgr8(img)
+def test_read_image_normalises_every_layout(tmp_path, img, suffix):
+    """Whatever a file decodes to (grey, alpha, 16-bit, float), read_image gives BGR uint8."""
+    path = tmp_path / f"img{suffix}"
+    assert cv2.imwrite(str(path), img)
+    out = read_image(path)
     assert out.shape == (16, 16, 3) and out.dtype == np.uint8
     assert int(out[0, 0, 0]) == 200
 

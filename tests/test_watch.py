@@ -259,7 +259,7 @@ def test_privacy_scan_opens_and_closes_zone_alerts(tmp_path, sample_baseline):
     import threading
 
     from cctv_guard.tamper.baseline import load_baseline
-    from cctv_guard.media.sources import Frame
+    from cctv_guard.media import Frame
 
     conf = edge(tmp_path, "rtsp://127.0.0.1:1/none", sample_baseline).model_copy(update={"privacy_every_s": 60.0, "snapshots": False})
     scanner = _FakeScanner()
@@ -285,7 +285,7 @@ def test_privacy_scan_opens_and_closes_zone_alerts(tmp_path, sample_baseline):
 
 @pytest.mark.shared
 def test_privacy_scanner_with_real_models_flags_a_restroom(shared_data):
-    from cctv_guard.media.sources import Frame, read_image
+    from cctv_guard.media import Frame, read_image
     from cctv_guard.edge.watch import PrivacyScanner
 
     scanner = PrivacyScanner(ocr=False)
@@ -294,3 +294,18 @@ def test_privacy_scanner_with_real_models_flags_a_restroom(shared_data):
     found = scanner.scan(Frame(toilet, 0.0, 0, True))
     assert found and found[0]["article"] == "9(3)"
     assert scanner.scan(Frame(street, 0.0, 0, True)) == []
+
+
+def test_edge_package_re_exports_lazily():
+    """`cctv_guard.edge` names its public pieces; importing it loads neither OpenCV nor the
+    tamper checks until the watcher is asked for."""
+    import cctv_guard.edge as edge_pkg
+    from cctv_guard.edge import alerts as alerts_mod, watch as watch_mod
+
+    code = "import sys, cctv_guard.edge; print(sorted(m for m in ('cv2', 'numpy', 'cctv_guard.tamper') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
+    assert edge_pkg.Watcher is watch_mod.Watcher and edge_pkg.WebhookSink is alerts_mod.WebhookSink
+    assert all(getattr(edge_pkg, name) is not None for name in edge_pkg.__all__)
+    with pytest.raises(AttributeError):
+        edge_pkg.nothing_here  # noqa: B018

@@ -74,7 +74,7 @@ def test_tiny_yolo_exports_and_loads(tmp_path, no_network, monkeypatch):
     snippet = config_snippet(out, "ab" * 32, det.labels, {"urinal": "restroom", "pin_pad": "atm_pinpad"}, 0.4)
     import yaml
 
-    from cctv_guard.privacy.scan import parse_config
+    from cctv_guard.privacy import parse_config
 
     cfg = parse_config(yaml.safe_load(snippet))
     assert cfg.detectors[0].classes == {"urinal": "restroom", "pin_pad": "atm_pinpad"}

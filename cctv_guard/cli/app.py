@@ -76,15 +76,15 @@ _ZONE_HELP = ("A named polygon in footage pixels, NAME=x1,y1;x2,y2;x3,y3 (repeat
 
 
 def _tamper_progress(label: str):
-    """A rich progress bar on stderr and the (seconds done, seconds total) callback feeding it."""
+    """A rich progress bar on stderr and the core.progress.ProgressFn (seconds of footage) feeding it."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed:.0f}/{task.fields[total_s]} s"),
                    TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = bar.add_task(label, total=None, total_s="?")
 
-    def update(done: float, total: float | None) -> None:
-        bar.update(task, completed=done, total=total, total_s=f"{total:.0f}" if total else "?")
+    def update(p) -> None:  # a core.progress.Progress in seconds
+        bar.update(task, completed=p.done, total=p.total, total_s=f"{p.total:.0f}" if p.total else "?")
 
     return bar, update
 
@@ -118,7 +118,7 @@ def baseline_cmd(
 
     zones = {}
     if zone:
-        from cctv_guard.registry.store import parse_zone
+        from cctv_guard.registry import parse_zone
 
         for spec in zone:
             z = parse_zone(spec)
@@ -182,15 +182,15 @@ def check_cmd(
     from rich.table import Table
 
     from cctv_guard.tamper import baseline as bl
-    from cctv_guard.privacy import scan as privacy
-    from cctv_guard.reports import render as reports
+    from cctv_guard import privacy
+    from cctv_guard import reports
     from cctv_guard.tamper.check import check_source
 
     if (baseline_path is None) == (camera is None):
         raise fail("give exactly one of --baseline FILE or --camera ID")
     cam = None
     if camera is not None:
-        from cctv_guard.registry.store import open_registry
+        from cctv_guard.registry import open_registry
 
         with open_registry(home, db) as reg:
             cam = reg.get_camera(camera)
@@ -208,7 +208,7 @@ def check_cmd(
     if html_out is not None:
         reports.write_check_html(doc, html_out, baseline=b, camera=cam)
     if cam is not None:
-        from cctv_guard.registry.store import open_registry
+        from cctv_guard.registry import open_registry
 
         with open_registry(home, db) as reg:
             reg.record_check(cam.id, doc, report_path=html_out)
@@ -269,27 +269,21 @@ def scan_cmd(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from cctv_guard.privacy import scan as privacy
+    from cctv_guard import privacy
 
     cfg = privacy.load_config(config) if config is not None else privacy.PrivacyConfig()
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total}"),
                    TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = bar.add_task("scanning", total=None)
 
-    current = [0]
-
-    def on_item(done: int, total: int, source: str) -> None:
-        current[0] = done
-        bar.update(task, completed=done, total=total, description=f"scanning {escape(Path(source).name)}"[:60])
-
-    def on_progress(fraction: float) -> None:  # within a video
-        bar.update(task, completed=current[0] + fraction)
+    def on_progress(p) -> None:  # a core.progress.Progress: files done (fractional within a video)
+        bar.update(task, completed=p.done, total=p.total, description=f"scanning {escape(p.detail)}"[:60])
 
     with bar:
         report = privacy.scan_paths(sources, config=cfg, ocr=not no_ocr, evidence_dir=evidence,
-                                    blur_people=not no_blur, on_item=on_item, progress=on_progress)
+                                    blur_people=not no_blur, progress=on_progress)
     if json_out is not None:
-        from cctv_guard.reports import render as reports
+        from cctv_guard import reports
 
         _emit_json(reports.enrich(report.to_json()), json_out)  # + the articles cited
     if report.items:
@@ -321,7 +315,7 @@ def scan_cmd(
 
 # --- registry, articles, reports: camera / articles (issue 4) ---------------------------------
 
-# camera: the camera registry (cctv_guard.registry.store); helpers are prefixed _cam.
+# camera: the camera registry (cctv_guard.registry); helpers are prefixed _cam.
 import contextlib as _contextlib  # noqa: E402
 from enum import Enum as _CamEnum  # noqa: E402
 import re as _re_cam  # noqa: E402
@@ -367,7 +361,7 @@ def _camera_root(
 def _cam_registry(ctx: typer.Context):
     """Open the registry for one command; library errors become one-line exit-2 errors."""
     from cctv_guard.core.redact import redact_text
-    from cctv_guard.registry.store import open_registry
+    from cctv_guard.registry import open_registry
 
     obj = ctx.obj or {}
     try:
@@ -380,7 +374,7 @@ def _cam_registry(ctx: typer.Context):
 
 
 def _cam_zones(specs: Optional[list[str]]) -> list:
-    from cctv_guard.registry.store import parse_zone
+    from cctv_guard.registry import parse_zone
 
     return [parse_zone(s) for s in specs or []]
 
@@ -613,21 +607,29 @@ def camera_baseline(
       cctv-guard camera baseline GS-LZ-0012 footage.mp4 --end 60 --zone "must_see=100,300;600,300;600,470;100,470"
       cctv-guard camera baseline GS-LZ-0012 night.mp4 --end 60 --profile night
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from dataclasses import replace as _replace
 
-    from cctv_guard.registry.store import build_camera_baseline
+    from cctv_guard.core.zones import Zone, make_zone
+    from cctv_guard.tamper import baseline as bl
 
+    # The registry stores baselines; it does not build them: take the baseline here, then store it.
     with _cam_registry(ctx) as reg:
         zones = _cam_zones(zone)
-        with Progress(TextColumn("baseline"), BarColumn(), TextColumn("{task.completed:.1f}s"), TimeElapsedColumn(),
-                      console=err, transient=True) as bar:
-            task = bar.add_task("baseline", total=None)
-
-            def _progress(done: float, total: float | None) -> None:
-                bar.update(task, completed=done, total=total)
-
-            rec = build_camera_baseline(reg, camera_id, source, start=start, end=end, every=every, zones=zones,
-                                        profile=profile, progress=_progress)
+        cam = reg.get_camera(camera_id)
+        for z in zones:  # shape errors before the slow part; the frame check follows once its size is known
+            make_zone(z.name, z.points)
+        merged = {z.name: z.points for z in cam.zones}
+        merged.update({z.name: z.points for z in zones})
+        bar, update = _tamper_progress("baseline")
+        with bar:
+            if profile and reg.current_baseline(camera_id) is not None:  # add or replace one lighting profile
+                current = bl.load_baseline(reg.baseline_path(camera_id))
+                b = bl.add_profile(current, source, profile, start=start, end=end, every=every, progress=update)
+            else:  # a fresh baseline replaces the current one (the history is kept)
+                b = bl.build_baseline(source, start=start, end=end, every=every, progress=update, profile=profile or "day")
+        rec = reg.store_baseline(camera_id, bl.to_bytes(_replace(b, zones=dict(merged))), frame_size=b.frame_size,
+                                 profiles=list(b.profiles), source=source, start_s=start, end_s=end,
+                                 zones=[Zone(k, tuple(v)) for k, v in merged.items()])
     err.print(f"baseline {rec.sha256[:12]} ({rec.frame_size[0]}x{rec.frame_size[1]}, profiles: "
               f"{', '.join(rec.profiles)}) is now the reference of camera [bold]{_cam_esc(camera_id)}[/]", soft_wrap=True)
 
@@ -654,8 +656,8 @@ def camera_export(
     """
     import json as _json
 
-    from cctv_guard.core.atomic import write_atomic
-    from cctv_guard.registry.store import cameras_to_csv, cameras_to_geojson
+    from cctv_guard.core.atomic import write_output
+    from cctv_guard.registry import cameras_to_csv, cameras_to_geojson
 
     with _cam_registry(ctx) as reg:
         cams = reg.list_cameras(overdue=overdue)
@@ -666,7 +668,7 @@ def camera_export(
         if out_file is None or str(out_file) == "-":
             sys.stdout.write(text)
         else:
-            write_atomic(out_file, text)
+            write_output(out_file, text)  # no stream URIs in exports: an ordinary output file
             err.print(f"wrote {len(cams)} camera(s) to {_cam_esc(out_file)}", soft_wrap=True)
 
 
@@ -686,14 +688,14 @@ def camera_import(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from cctv_guard.registry.store import read_camera_csv
+    from cctv_guard.registry import read_camera_csv
 
     with _cam_registry(ctx) as reg:
         rows, where = read_camera_csv(csv_file)
         with Progress(TextColumn("import"), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
             task = bar.add_task("import", total=len(rows))
             n = reg.import_cameras(rows, update=update, where=where,
-                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                   progress=lambda p: bar.update(task, completed=p.done, total=p.total))
     err.print(f"imported {n} camera(s) from {_cam_esc(csv_file)}", soft_wrap=True)
 
 
@@ -773,7 +775,7 @@ def articles_cmd(
                 out.print(escape(line), soft_wrap=True)
 
 
-# report: inspector reports from check@1 / scan@1 JSON (cctv_guard.reports.render)
+# report: inspector reports from check@1 / scan@1 JSON (cctv_guard.reports)
 
 
 class _SummaryFormat(str, _Enum):
@@ -806,7 +808,7 @@ def report_cmd(
     """
     import json as _json
 
-    from cctv_guard.reports import render as rp
+    from cctv_guard import reports as rp
 
     if html_out is None and json_out is None and summary_out is None:
         raise fail("nothing to write: give --html FILE, --json FILE|- or --summary FILE|-")
@@ -816,7 +818,7 @@ def report_cmd(
         docs = [rp.load_report(p) for p in inputs]
         camera = None
         if camera_id is not None:
-            from cctv_guard.registry.store import open_registry
+            from cctv_guard.registry import open_registry
 
             with open_registry(home, db) as reg:
                 camera = reg.get_camera(camera_id)
@@ -899,8 +901,8 @@ def _archive_progress(label: str):
     task = bar.add_task(label, total=None)
 
     def update(p) -> None:
-        total = f"/{p.total_files}" if p.total_files else ""
-        bar.update(task, description=f"{label}: {p.files}{total} files, {_human_bytes(p.hashed_bytes)} hashed")
+        total = f"/{p.total:.0f}" if p.total else ""  # p: a cctv_guard.core.progress.Progress
+        bar.update(task, description=f"{label}: {p.done:.0f}{total} {p.unit}" + (f", {p.detail}" if p.detail else ""))
 
     return bar, update
 
@@ -951,7 +953,7 @@ def archive_scan_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    from cctv_guard.custody import archive
+    from cctv_guard import custody as archive
 
     gap_s = parse_duration(gap, "--gap")
     nominal_s = parse_duration(nominal, "--nominal") if nominal else None
@@ -961,12 +963,12 @@ def archive_scan_cmd(
         task = bar.tasks[0].id
         report = archive.scan_archive(
             root, camera_pattern, min_days=min_days, gap_s=gap_s, as_of=when, nominal_s=nominal_s,
-            probe=not no_probe, progress=lambda n: bar.update(task, description=f"scanning: {n} files"),
+            probe=not no_probe, progress=lambda p: bar.update(task, description=f"scanning: {p.done:.0f} files"),
         )
     if json_out:
         _emit_json(archive.scan_to_json(report), json_out)
     if html_out:
-        from cctv_guard.reports import render as reports
+        from cctv_guard import reports
 
         reports.write_html(html_out, archive.scan_to_json(report))
     table = Table("camera", "files", "size", "oldest", "kept days", "missing days", "gaps", "short files",
@@ -976,7 +978,7 @@ def archive_scan_cmd(
         table.add_row(
             escape(c.camera), str(c.files), _human_bytes(c.bytes), f"{c.first:%Y-%m-%d %H:%M}",
             f"[red]{c.kept_days:.1f}[/]" if c.kept_days < report.min_days else f"{c.kept_days:.1f}",
-            str(len(c.missing_days)), f"{len(c.gaps)} ({archive._fmt_s(gap_total)})" if c.gaps else "0",
+            str(len(c.missing_days)), f"{len(c.gaps)} ({archive.format_span(gap_total)})" if c.gaps else "0",
             str(len(c.short_files)),
         )
     (err if json_out == "-" else out).print(table)
@@ -1022,7 +1024,7 @@ def archive_seal_cmd(
     """
     from rich.markup import escape
 
-    from cctv_guard.custody import archive
+    from cctv_guard import custody as archive
     from cctv_guard.core.home import resolve_home
     from cctv_guard.custody.signing import default_key_path, load_or_create_key
 
@@ -1079,7 +1081,7 @@ def archive_verify_cmd(
     """
     from rich.markup import escape
 
-    from cctv_guard.custody import archive
+    from cctv_guard import custody as archive
 
     from cctv_guard.core.home import resolve_home
 
@@ -1093,7 +1095,7 @@ def archive_verify_cmd(
     if json_out:
         _emit_json(archive.verify_to_json(report), json_out)
     if html_out:
-        from cctv_guard.reports import render as reports
+        from cctv_guard import reports
 
         reports.write_html(html_out, archive.verify_to_json(report))
     s = report.seal
@@ -1372,7 +1374,7 @@ class _AuditProgressView:
             self.last_line = now
             left = p.total - p.done
             eta = f", ETA {int(left * elapsed / ran) // 60}:{int(left * elapsed / ran) % 60:02d}" if ran and left else ""
-            err.print(f"audit: {p.done}/{p.total} items ({p.failed} failed this run, {p.resumed} done before), {rate}{eta}",
+            err.print(f"audit: {p.done:.0f}/{p.total:.0f} {p.unit} ({p.detail}), {rate}{eta}",
                       markup=False, highlight=False, soft_wrap=True)
 
 
@@ -1420,7 +1422,7 @@ def audit_cmd(
 ) -> None:
     from rich.markup import escape
 
-    from cctv_guard.fleet import audit as _audit
+    from cctv_guard import fleet as _audit
     from cctv_guard.fleet.config import WindowConfig, load_fleet
 
     if (fleet is None) == (resume is None):

@@ -52,9 +52,9 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     if "@" in text and "://" in text:
-        text = _SPACED.sub(_mask_authority, text)
         text = _LOOSE.sub(_mask_authority, text)
         text = _AUTHORITY.sub(_mask_authority, text)
+        text = _SPACED.sub(_mask_authority, text)
     if "=" in text:
         text = _SECRET_PARAM.sub(lambda m: f"{m.group('pre')}{MASK}" if m.group("value") else m.group(0), text)
     return text

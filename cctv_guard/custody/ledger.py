@@ -14,8 +14,6 @@ hashes are what detect deliberate edits).
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import sqlite3
 from dataclasses import asdict, dataclass
@@ -23,11 +21,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, ValidationError, field_validator, model_validator
 
+from cctv_guard.core.atomic import write_output
+from cctv_guard.core.config import StrictModel
 from cctv_guard.core.errors import ArchiveError, ConfigError
-from cctv_guard.core.atomic import write_atomic
-from cctv_guard.custody.signing import SigningKey, canonical_json, sha256_hex, verify_signature
+from cctv_guard.core.tables import csv_text
+from cctv_guard.custody.signing import (
+    SigningKey,
+    canonical_json,
+    sha256_hex,
+    verify_signature,
+)
 
 DB_NAME = "ledger.db"
 HEAD_FILE = "ledger.head"
@@ -67,10 +72,10 @@ BEGIN SELECT RAISE(ABORT, 'the access ledger is append-only'); END;
 """
 
 
-class AccessRequest(BaseModel):
+class AccessRequest(StrictModel):
     """One retrieval or copy of footage, as the operator declares it (validated input)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)  # merged with StrictModel's
 
     who: str
     unit: str
@@ -243,7 +248,7 @@ def _head_problem(last, head, public_hex: str) -> str | None:
 
 def _write_head_file(home: Path, seq: int, h: str, pub: str, sig: str) -> None:
     doc = {"schema": HEAD_SCHEMA, "seq": seq, "hash": h, "public_key": pub, "signature": sig}
-    write_atomic(Path(home) / HEAD_FILE, json.dumps(doc) + "\n")
+    write_output(Path(home) / HEAD_FILE, json.dumps(doc) + "\n")
 
 
 def _read_head_file(home: Path) -> dict | None:
@@ -352,16 +357,17 @@ def ledger_to_json(entries: list[LedgerEntry], check: LedgerCheck | None = None)
     return out
 
 
+CSV_HEADER = ("seq", "recorded_at_utc", "who", "unit", "purpose", "camera", "from", "to", "action", "copies", "prev_hash", "hash")
+
+
 def export_csv(home: Path, path: Path, *, camera: str | None = None) -> tuple[int, LedgerCheck]:
     """Write the ledger as CSV (UTF-8 with BOM, so spreadsheet programs show Chinese names),
-    atomically. Returns the row count and the integrity check, which the caller must show."""
+    atomically. Cells are spreadsheet-safe (:func:`cctv_guard.core.tables.csv_text`): a name or
+    purpose typed as ``=cmd|...`` is written as ``'=cmd|...``, never run as a formula; the
+    entry hashes cover the text as recorded. Returns the row count and the integrity check,
+    which the caller must show."""
     check = verify_ledger(home)
     entries = list_entries(home, camera=camera)
-    header = ["seq", "recorded_at_utc", "who", "unit", "purpose", "camera", "from", "to", "action", "copies", "prev_hash", "hash"]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for e in entries:
-        w.writerow([getattr(e, c) for c in COLUMNS])
-    write_atomic(Path(path), "\ufeff" + buf.getvalue())
+    text = csv_text(CSV_HEADER, ([getattr(e, c) for c in COLUMNS] for e in entries))
+    write_output(Path(path), "\ufeff" + text)
     return len(entries), check

@@ -6,8 +6,8 @@ ledger stores it beside its signed head. Verification trusts the embedded key on
 home's own key (or a key the caller names), so a forger cannot simply re-sign with a key of
 their own.
 
-Also here: the two small primitives every tamper-evident file in cctv-guard shares —
-canonical JSON (what a hash or signature covers) and atomic writes (temp + fsync + rename).
+Also here: canonical JSON (what a hash or signature covers), shared by every tamper-evident
+file in cctv-guard.
 """
 
 from __future__ import annotations
@@ -16,16 +16,19 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
-from cctv_guard.core.atomic import fsync_dir
+from cctv_guard.core.atomic import PRIVATE_MODE, fsync_dir, write_atomic
 from cctv_guard.core.errors import ArchiveError
 
 KEY_DIR = "keys"
@@ -65,7 +68,12 @@ def default_key_path(home: Path) -> Path:
 
 
 def load_or_create_key(path: Path) -> SigningKey:
-    """Load the PEM private key at ``path``; generate it (0600, atomically) when absent."""
+    """Load the PEM private key at ``path``; generate it (private: 0600, atomically) when absent.
+
+    The new key is written durably under a temporary name (:func:`~cctv_guard.core.atomic.write_atomic`,
+    0600 from its first byte) and then hard-linked into place, which fails rather than replace a
+    key that another process created meanwhile: two seals started together on a fresh home end
+    up signing with the same key."""
     path = Path(path)
     if path.exists():
         return load_key(path)
@@ -74,16 +82,15 @@ def load_or_create_key(path: Path) -> SigningKey:
     path.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(OSError):
         os.chmod(path.parent, 0o700)
-    fd, tmp = tempfile.mkstemp(prefix=".key.", suffix=".tmp", dir=path.parent)  # mkstemp: mode 0600
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.new")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
+        write_atomic(tmp, pem, mode=PRIVATE_MODE)
         try:
-            os.link(tmp, path)  # never overwrite a key another process created meanwhile
+            os.link(tmp, path)
         except FileExistsError:
             pass
+    except OSError as exc:
+        raise ArchiveError(f"cannot create signing key {path}: {exc.strerror or exc}") from None
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

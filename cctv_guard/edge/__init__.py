@@ -1,1 +1,39 @@
-"""The edge process beside the cameras: live streams, alert sinks, metrics."""
+"""The edge process beside the cameras: live streams, alert sinks, metrics.
+
+* :mod:`~cctv_guard.edge.alerts` — the durable alert spool and the sinks delivering from it
+  (JSONL, webhook, MQTT), at least once and in order.
+* :mod:`~cctv_guard.edge.watch` — edge.yaml, one worker per camera stream, health and metrics.
+
+The names below are imported on first use (``from cctv_guard.edge import Watcher``): the watcher
+pulls in OpenCV and the tamper checks, which code that only reads alerts does not need.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "alerts": ("ALERT_SCHEMA", "SinkError", "Sink", "Spool", "JsonlSink", "WebhookSink", "MqttSink", "backoff_delay",
+               "Dispatcher", "make_alert", "load_jsonl"),
+    "watch": ("CameraConf", "WebhookConf", "MqttConf", "SinksConf", "HttpConf", "EdgeConfig", "load_edge_config",
+              "edge_config_from_registry", "make_sinks", "CameraMetrics", "render_metrics", "OpenEvents", "CameraWorker",
+              "PrivacyScanner", "Watcher"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+

@@ -16,14 +16,13 @@ import random
 import sqlite3
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
+from cctv_guard import __version__
 from cctv_guard.core.errors import ConfigError
-from cctv_guard.core.redact import redact_text
+from cctv_guard.core.webhook import WebhookError, post_json, split_credentials
 
 ALERT_SCHEMA = "cctv-guard/alert@1"
 
@@ -140,24 +139,24 @@ class JsonlSink:
 
 @dataclass
 class WebhookSink:
-    """POSTs each alert as JSON; any 2xx answer counts as delivered."""
+    """POSTs each alert as JSON through `core.webhook.post_json`; any 2xx answer counts as
+    delivered. A URL with ``user:pass@`` is sent as HTTP basic auth (never on the request line);
+    a URL that is not http(s) is a ConfigError at once, not a delivery retried forever."""
 
     url: str
     timeout_s: float = 5.0
     headers: dict[str, str] = field(default_factory=dict)
     name: str = "webhook"
 
+    def __post_init__(self) -> None:
+        split_credentials(self.url)
+
     def send(self, alert: dict) -> None:
-        data = json.dumps(alert, ensure_ascii=False).encode("utf-8")
-        req = urllib.request.Request(self.url, data=data, method="POST", headers={"Content-Type": "application/json", **self.headers})
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
-                if not 200 <= resp.status < 300:
-                    raise SinkError(f"webhook answered HTTP {resp.status}")
-        except urllib.error.HTTPError as exc:
-            raise SinkError(f"webhook answered HTTP {exc.code}") from None
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            raise SinkError(f"webhook unreachable: {redact_text(str(getattr(exc, 'reason', exc)))}") from None
+            post_json(self.url, alert, timeout_s=self.timeout_s, headers=self.headers,
+                      user_agent=f"cctv-guard/{__version__}")
+        except WebhookError as exc:
+            raise SinkError(str(exc)) from None
 
     def close(self) -> None:
         pass

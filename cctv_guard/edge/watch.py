@@ -25,9 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from cctv_guard.core.atomic import write_atomic
+from cctv_guard.core.config import StrictModel, load_yaml_model
 from cctv_guard.edge.alerts import Dispatcher, JsonlSink, MqttSink, Sink, Spool, WebhookSink, backoff_delay, make_alert
 from cctv_guard.tamper.baseline import FETCH_WIDTH, Baseline, load_baseline
 from cctv_guard.core.errors import CctvGuardError, ConfigError
@@ -41,11 +42,7 @@ log = logging.getLogger("cctv_guard.edge.watch")
 # --- configuration (edge.yaml) -----------------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CameraConf(_Strict):
+class CameraConf(StrictModel):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     url: str = Field(min_length=1)
     baseline: Path
@@ -53,13 +50,13 @@ class CameraConf(_Strict):
     rtsp_transport: Literal["tcp", "udp"] = "tcp"
 
 
-class WebhookConf(_Strict):
+class WebhookConf(StrictModel):
     url: str = Field(pattern=r"^https?://")
     timeout_s: float = Field(5.0, gt=0)
     headers: dict[str, str] = {}
 
 
-class MqttConf(_Strict):
+class MqttConf(StrictModel):
     host: str
     port: int = Field(1883, ge=1, le=65535)
     topic_prefix: str = "cctv-guard"
@@ -67,18 +64,18 @@ class MqttConf(_Strict):
     password: str | None = None
 
 
-class SinksConf(_Strict):
+class SinksConf(StrictModel):
     jsonl: Path | None = None
     webhook: list[WebhookConf] = []
     mqtt: MqttConf | None = None
 
 
-class HttpConf(_Strict):
+class HttpConf(StrictModel):
     host: str = "127.0.0.1"
     port: int = Field(9108, ge=0, le=65535)  # 0 picks a free port
 
 
-class EdgeConfig(_Strict):
+class EdgeConfig(StrictModel):
     cameras: list[CameraConf] = Field(min_length=1)
     analysis_fps: float = Field(2.0, gt=0, le=30)
     stall_timeout_s: float = Field(5.0, gt=0)
@@ -96,8 +93,6 @@ class EdgeConfig(_Strict):
 
 def load_edge_config(path: str | os.PathLike) -> EdgeConfig:
     """Read edge.yaml; relative paths inside it are relative to the file."""
-    from cctv_guard.core.config import load_yaml_model
-
     conf = load_yaml_model(path, EdgeConfig)
     base = Path(path).resolve().parent
 
@@ -112,7 +107,7 @@ def load_edge_config(path: str | os.PathLike) -> EdgeConfig:
 def edge_config_from_registry(camera_ids: list[str], *, home: str | None = None, base: EdgeConfig | None = None) -> EdgeConfig:
     """Watch the given registered cameras (all with a stream, when none is named): stream URI
     and current baseline come from the registry; other settings from `base` or defaults."""
-    from cctv_guard.registry.store import open_registry
+    from cctv_guard.registry import open_registry
 
     with open_registry(home=home) as reg:
         cams = [reg.get_camera(i) for i in camera_ids] if camera_ids else [c for c in reg.list_cameras() if c.source]
@@ -371,7 +366,7 @@ class PrivacyScanner:
     """The Art. 9 models, loaded once and shared by all cameras (one scan at a time)."""
 
     def __init__(self, ocr: bool = True):
-        from cctv_guard.privacy import scan as privacy
+        from cctv_guard import privacy
 
         self._privacy = privacy
         self._models = privacy.load_models(ocr=ocr)

@@ -22,9 +22,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from cctv_guard.core.config import load_yaml_model
+from cctv_guard.core.config import StrictModel, load_yaml_model
 from cctv_guard.core.errors import ConfigError
 
 SummaryFormat = Literal["json", "csv", "html"]
@@ -32,11 +32,7 @@ MAX_WINDOW_DAYS = 366
 DEFAULT_OUT = "audits/{date:%Y-%m-%d}"  # beside the config file
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RegistryConfig(_Strict):
+class RegistryConfig(StrictModel):
     """Where the camera registry lives: a home folder (SQLite) or a database URL."""
 
     home: Optional[str] = None
@@ -49,7 +45,7 @@ class RegistryConfig(_Strict):
         return self
 
 
-class RecordingsConfig(_Strict):
+class RecordingsConfig(StrictModel):
     """Where each camera's recordings of a day are: a path template or an NVR export folder.
 
     `template` is formatted with ``{camera}`` (the camera id) and ``{date}`` (a date, so
@@ -88,7 +84,7 @@ def resolve_day(spec: DateSpec, today: date | None = None) -> date:
     return spec  # type: ignore[return-value]
 
 
-class WindowConfig(_Strict):
+class WindowConfig(StrictModel):
     """The days to audit: one `date`, or `start`..`end` (inclusive). Dates are YYYY-MM-DD or
     ``yesterday``/``today``."""
 
@@ -116,7 +112,7 @@ class WindowConfig(_Strict):
         return [lo + timedelta(days=i) for i in range(n)]
 
 
-class SamplingConfig(_Strict):
+class SamplingConfig(StrictModel):
     """How each recording is read: keyframes only (the default; the speed of the decoder) or
     one frame `every` so many seconds (every packet decoded)."""
 
@@ -133,7 +129,7 @@ class SamplingConfig(_Strict):
         return (self.every, False) if self.every is not None else (None, self.keyframes_only)
 
 
-class ChecksConfig(_Strict):
+class ChecksConfig(StrictModel):
     tamper: bool = True  # moved / rotated / zoomed / covered / defocused / blackout / frozen / signal lost
     privacy: bool = False  # Art. 9 scan of a few frames per recording (ONNX models; slower)
 
@@ -145,14 +141,14 @@ class ChecksConfig(_Strict):
         return self
 
 
-class OutputsConfig(_Strict):
+class OutputsConfig(StrictModel):
     dir: Optional[str] = None  # may use {date:%Y-%m-%d} (the first audited day)
     summary: list[SummaryFormat] = Field(default_factory=lambda: ["json", "csv", "html"])
     # an HTML report beside each check JSON: for every recording, none, or only those with a violation
     html_reports: Union[bool, Literal["violations"]] = True
 
 
-class NotifyConfig(_Strict):
+class NotifyConfig(StrictModel):
     """Where to send the fleet summary when the audit ends: a copy of summary.json to a `file`
     path and/or a JSON POST to a `webhook` URL. A failed delivery is a warning."""
 
@@ -168,7 +164,7 @@ class NotifyConfig(_Strict):
         return v
 
 
-class CameraConfig(_Strict):
+class CameraConfig(StrictModel):
     """A camera listed in the fleet file: adds to, or overrides fields of, the registry's."""
 
     id: str = Field(min_length=1)
@@ -180,7 +176,7 @@ class CameraConfig(_Strict):
     profile: Optional[str] = None  # the registry's baseline profile to use
 
 
-class EngineConfig(_Strict):
+class EngineConfig(StrictModel):
     kind: Literal["local", "ray"] = "local"
     workers: Optional[int] = Field(default=None, gt=0)  # default: one per core (local)
     address: Optional[str] = None  # Ray cluster address; default: `auto` when RAY_ADDRESS is set, else a local Ray
@@ -191,7 +187,7 @@ class EngineConfig(_Strict):
     locality: dict[str, str] = Field(default_factory=dict)  # path prefix -> Ray resource name
 
 
-class FleetConfig(_Strict):
+class FleetConfig(StrictModel):
     # None: the default registry (--home / $CCTV_GUARD_HOME), unless the file lists its cameras
     registry: Optional[RegistryConfig] = None
     recordings: RecordingsConfig

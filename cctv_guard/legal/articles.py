@@ -2,8 +2,10 @@
 Information System Management Measures (Order No. 78, 2011) in Chinese and English, and for each
 finding kind the article it breaches, the duty it violates and the penalty article.
 
-The data lives in ``cctv_guard/legal/articles.yaml``; it is validated with pydantic when first
-loaded and exposed as frozen dataclasses::
+The data lives in ``cctv_guard/legal/articles.yaml``; it is read with the one config loader
+(``core.config.load_yaml_model``: unknown keys are errors naming line and key path) when first
+needed, checked (articles in order, duty quotations verbatim, references resolve) and exposed as
+frozen dataclasses::
 
     from cctv_guard.legal import articles
     articles.get("9").topic                  # 'Where cameras are prohibited'
@@ -24,9 +26,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal, Mapping
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
+from cctv_guard.core.config import StrictModel, key_path, load_yaml_model
 from cctv_guard.core.errors import ConfigError
 
 Lang = Literal["zh", "en"]
@@ -168,11 +170,7 @@ class Regulation:
 # --- the data file schema (pydantic, at the boundary only) -----------------------------------
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Text(_Strict):
+class _Text(StrictModel):
     zh: str
     en: str
 
@@ -184,14 +182,14 @@ class _Text(_Strict):
         return v
 
 
-class _Article(_Strict):
+class _Article(StrictModel):
     id: str
     topic: str
     paragraphs: list[_Text]
     clauses: list[_Text] = []
 
 
-class _Kind(_Strict):
+class _Kind(StrictModel):
     cites: str
     related: list[str] = []
     penalty: str
@@ -201,7 +199,7 @@ class _Kind(_Strict):
     clauses: dict[str, _Text] = {}  # per-clause duty, for kinds whose clause comes from the finding
 
 
-class _Catalogue(_Strict):
+class _Catalogue(StrictModel):
     schema_: str = Field(alias="schema")
     title: _Text
     issuer: _Text
@@ -212,10 +210,6 @@ class _Catalogue(_Strict):
     translation_note: str
     articles: list[_Article]
     kinds: dict[str, _Kind]
-
-
-def _loc(err: Mapping[str, Any]) -> str:
-    return ".".join(str(p) for p in err["loc"])
 
 
 @dataclass(frozen=True)
@@ -237,26 +231,17 @@ def parse_ref(ref: str) -> tuple[int, int | None]:
 
 @lru_cache(maxsize=1)
 def _load() -> tuple[Regulation, _Kinds]:
-    raw_text = resources.files("cctv_guard.legal").joinpath(DATA_FILE).read_text(encoding="utf-8")
-    try:
-        raw = yaml.safe_load(raw_text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{DATA_FILE}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{DATA_FILE}: expected a mapping at the top level, found {type(raw).__name__}")
-    try:
-        cat = _Catalogue.model_validate(raw)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        raise ConfigError(f"{DATA_FILE}: {_loc(e)}: {e['msg']}") from None
+    # the one config loader: safe YAML, unknown keys are errors, messages name line and key path
+    with resources.as_file(resources.files("cctv_guard.legal").joinpath(DATA_FILE)) as path:
+        cat = load_yaml_model(path, _Catalogue)
     if cat.schema_ != SCHEMA:
         raise ConfigError(f"{DATA_FILE}: schema: expected {SCHEMA!r}, found {cat.schema_!r}")
     arts = []
     for i, a in enumerate(cat.articles, 1):
         if a.id != str(i):
-            raise ConfigError(f"{DATA_FILE}: articles.{i - 1}.id: expected '{i}' (articles in order), found {a.id!r}")
+            raise ConfigError(f"{DATA_FILE}: {key_path(('articles', i - 1, 'id'))}: expected '{i}' (articles in order), found {a.id!r}")
         if not a.paragraphs:
-            raise ConfigError(f"{DATA_FILE}: articles.{i - 1}.paragraphs: an article needs at least one paragraph")
+            raise ConfigError(f"{DATA_FILE}: {key_path(('articles', i - 1, 'paragraphs'))}: an article needs at least one paragraph")
         arts.append(
             Article(
                 id=a.id,

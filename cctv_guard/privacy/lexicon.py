@@ -49,7 +49,7 @@ def _en(zone: str, weight: float, *words: str, weak: bool = False, boundary: boo
     return [Term(w, zone, weight, weak=weak, boundary=boundary or len(w) <= 4) for w in words]
 
 
-# Weights are log-odds evidence; fusion's default decision point is 2.0 (privacy.py): a strong term
+# Weights are log-odds evidence; fusion's default decision point is 2.0 (privacy.config.FusionConfig): a strong term
 # read clearly is a finding by itself, a weak one never.
 TERMS: tuple[Term, ...] = tuple(
     # 9(3) restrooms

@@ -21,17 +21,21 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Iterable, Mapping
 
 import cv2
 import numpy as np
 
+from cctv_guard.core.atomic import write_output
 from cctv_guard.core.errors import BaselineError
 from cctv_guard.core.memory import reuse_frame_memory
+from cctv_guard.core.progress import ProgressFn, report
+from cctv_guard.media.frame import gray_at
+from cctv_guard.media.sources import open_source
+from cctv_guard.tamper import drift, health
 
 FORMAT = "cctv-guard/baseline"
 VERSION = 1
@@ -44,8 +48,6 @@ MAX_BASELINE_FRAMES = 60
 KEYFRAME_SAMPLES = 30  # keyframes (each with the frame before it) measured for the keyframe noise
 ASPECT_TOLERANCE = 0.02
 
-Progress = Callable[[float, float | None], None]  # (seconds done, seconds total or None)
-
 
 # --- the analysis image ---------------------------------------------------------------------------
 
@@ -56,15 +58,6 @@ def analysis_size(width: int, height: int) -> tuple[int, int]:
     w = max(w, 1)
     h = max(1, int(round(height * w / max(width, 1))))
     return w, h
-
-
-def analysis_gray(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """BGR (or grey) uint8 image -> grey uint8 at the analysis size."""
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    if (gray.shape[1], gray.shape[0]) != tuple(size):
-        interp = cv2.INTER_AREA if gray.shape[1] > size[0] else cv2.INTER_LINEAR
-        gray = cv2.resize(gray, tuple(size), interpolation=interp)
-    return gray
 
 
 def colourfulness(image: np.ndarray) -> float:
@@ -82,7 +75,7 @@ def colourfulness(image: np.ndarray) -> float:
 
 
 def frame_colourfulness(frame) -> float:
-    """`colourfulness` of a `sources.Frame` (on its cheap thumbnail) or of anything with a BGR `.image`."""
+    """`colourfulness` of a `media.Frame` (on its cheap thumbnail) or of anything with a BGR `.image`."""
     bgr = getattr(frame, "bgr", None)
     return colourfulness(bgr(COLOUR_WIDTH) if bgr is not None else frame.image)
 
@@ -158,7 +151,7 @@ def build_profile(name: str, images: Iterable[np.ndarray], times: Iterable[float
     for img in images:
         if img.shape[:2] != (fh, fw):
             img = cv2.resize(img, (fw, fh), interpolation=cv2.INTER_AREA)
-        grays.append(analysis_gray(img, size))
+        grays.append(gray_at(img, size))
         colours.append(colourfulness(img))
     return profile_from_grays(name, grays, colours, times), (fw, fh)
 
@@ -172,9 +165,6 @@ def profile_from_grays(
 ) -> Profile:
     """A profile from frames already in grey at the analysis size, with their colourfulness
     and, for decoded footage, which of them were keyframes (pure)."""
-    from cctv_guard.tamper import drift
-    from cctv_guard.tamper import health
-
     if not grays:
         raise BaselineError("no frames to build a baseline from")
     times = list(times) if times is not None else [float(i) for i in range(len(grays))]
@@ -214,13 +204,11 @@ def profile_from_grays(
     )
 
 
-def _window_frames(source_uri, *, start, end, every, progress: Progress | None, fits: Baseline | None = None):
+def _window_frames(source_uri, *, start, end, every, progress: ProgressFn | None, fits: Baseline | None = None):
     """Grey analysis images, colourfulness, times and keyframe flags of the frames of [start, end)
     of a source (about MAX_BASELINE_FRAMES, evenly spread, plus every keyframe with the frame
     before it), with its frame size and URI. With `fits`, the footage must fit that baseline and
-    is measured at its analysis size."""
-    from cctv_guard.media.sources import open_source
-
+    is measured at its analysis size; `progress` hears the seconds of the window read."""
     with open_source(source_uri) as src:
         info = src.info
         if fits is not None:
@@ -236,8 +224,7 @@ def _window_frames(source_uri, *, start, end, every, progress: Progress | None, 
         grays, colours, times, keys = [], [], [], []
         key_every = (hi - lo) / KEYFRAME_SAMPLES if hi is not None and hi > lo else 0.0
         for f in src.frames(every=every, start=start, end=end, max_width=FETCH_WIDTH, with_keyframes=key_every):
-            if progress is not None:
-                progress(f.t - lo, (hi - lo) if hi is not None else None)
+            report(progress, f.t - lo, (hi - lo) if hi is not None else None, "s")
             try:
                 gray, colour = f.gray(size), frame_colourfulness(f)
             except ValueError:  # a picture that cannot be converted: left out like a corrupt one
@@ -269,10 +256,10 @@ def build_baseline(
     every: float | None = None,
     zones: Mapping[str, Iterable[tuple[float, float]]] | None = None,
     profile: str = "day",
-    progress: Progress | None = None,
+    progress: ProgressFn | None = None,
 ) -> Baseline:
     """Build a baseline from frames of [start, end) seconds of a source (default: all of it,
-    sampled to at most MAX_BASELINE_FRAMES frames)."""
+    sampled to at most MAX_BASELINE_FRAMES frames); `progress` hears the seconds of it read."""
     reuse_frame_memory()
     grays, colours, times, keys, frame_size, uri = _window_frames(source_uri, start=start, end=end, every=every, progress=progress)
     prof = profile_from_grays(profile, grays, colours, times, keys)
@@ -291,7 +278,7 @@ def add_profile(
     start: float | None = None,
     end: float | None = None,
     every: float | None = None,
-    progress: Progress | None = None,
+    progress: ProgressFn | None = None,
 ) -> Baseline:
     """A copy of `baseline` with one more (or a replaced) lighting profile, e.g. ``night``."""
     grays, colours, times, keys, _, _ = _window_frames(source_uri, start=start, end=end, every=every, progress=progress, fits=baseline)
@@ -371,22 +358,13 @@ def to_bytes(b: Baseline) -> bytes:
 
 
 def save_baseline(b: Baseline, path: str | os.PathLike) -> Path:
-    """Write atomically: nothing half-written survives a crash."""
+    """Write atomically (`core.atomic.write_output`): nothing half-written survives a crash."""
     path = Path(path)
     data = to_bytes(b)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise BaselineError(f"cannot write {path}: folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_output(path, data)
     return path
 
 
@@ -454,7 +432,6 @@ __all__ = [
     "GRID",
     "Profile",
     "add_profile",
-    "analysis_gray",
     "analysis_size",
     "build_baseline",
     "build_profile",

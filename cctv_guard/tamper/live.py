@@ -1,6 +1,6 @@
 """Incremental checking for live streams: one frame in, event openings and closings out.
 
-The same per-frame analysis (`check.analyse_frame`) and event state machine (`events`) as a
+The same per-frame analysis (`analysis.analyse_frame`) and event state machine (`events`) as a
 batch `check`, fed one frame at a time. Times are whatever clock the caller uses (the watcher
 uses seconds since it started, so they stay monotonic across reconnects).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cctv_guard.tamper.baseline import Baseline
-from cctv_guard.tamper.check import analyse_any, analysis_errors
+from cctv_guard.tamper.analysis import analyse_any, analysis_errors
 from cctv_guard.tamper.events import EventConfig, EventTracker
 
 
@@ -30,7 +30,7 @@ class LiveChecker:
         self._prev_t = None
 
     def feed(self, image, t: float) -> list[tuple[str, dict]]:
-        """Analyse one frame at time `t` (a BGR array, or a `sources.Frame`: then measured from
+        """Analyse one frame at time `t` (a BGR array, or a `media.Frame`: then measured from
         its decoded picture without a BGR copy); return [("open"|"closed", event_json), ...]."""
         if self._prev_t is not None and t > self._prev_t:
             step = t - self._prev_t

@@ -1,0 +1,147 @@
+"""The work of one item, as it runs inside a worker (a local pool process or a Ray worker): the
+real check of a recording against its camera's baseline (`check_item`), its HTML report, and
+`run_item`, which wraps any work function with the item's timeout and turns every failure into a
+failed record. Pure with respect to the run folder: it takes a `WorkItem` and returns a record;
+the engines move items and records, and the coordinator writes them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from cctv_guard.core.errors import CctvGuardError, SourceError
+from cctv_guard.fleet.plan import WorkItem
+
+ITEM_SCHEMA = "cctv-guard/audit-item@1"
+WORKER_DIED = "the worker process died while checking this recording"
+
+Work = Callable[[WorkItem], dict]  # a work function: one item -> a check@1 dict (check_item, or a stand-in)
+
+
+class ItemTimeout(Exception):
+    pass
+
+
+@lru_cache(maxsize=8)
+def _cached_baseline(path: str, mtime_ns: int, zones_json: str | None):
+    from dataclasses import replace
+
+    from cctv_guard.tamper.baseline import load_baseline
+
+    b = load_baseline(path)
+    if zones_json is not None:
+        b = replace(b, zones={k: tuple(tuple(p) for p in v) for k, v in json.loads(zones_json).items()})
+    return b
+
+
+def _item_baseline(item: WorkItem):
+    if item.baseline is None:
+        raise SourceError(item.problem or f"camera {item.camera_id} has no baseline")
+    zones = json.dumps(item.zones, sort_keys=True) if item.zones is not None else None
+    return _cached_baseline(item.baseline, os.stat(item.baseline).st_mtime_ns, zones)
+
+
+def check_item(item: WorkItem) -> dict:
+    """The real work: check one recording against its camera's baseline -> a check@1 dict."""
+    from cctv_guard.tamper.check import check_source
+
+    if item.source is None:
+        raise SourceError(item.problem or "nothing to check")
+    from cctv_guard.privacy import check_hook
+
+    baseline = _item_baseline(item)
+    # one worker per core (Ray counts each task as one CPU): decode and analyse in this thread only
+    result = check_source(item.source, baseline, every=item.every, keyframes_only=item.keyframes_only,
+                          camera_id=item.camera_id, privacy_fn=check_hook(baseline) if item.privacy else None, threads=1)
+    return result.to_json()
+
+
+def render_report(item: WorkItem, check: dict) -> str | None:
+    """The item's HTML report (the `reports` module's, as `check --html` writes it: baseline view,
+    offending frames re-read from the recording, articles cited), rendered where the footage and
+    the baseline are; None when it cannot be drawn (the JSON remains the record)."""
+    import tempfile
+
+    try:
+        from cctv_guard.reports.render import write_check_html
+    except ImportError:
+        return None
+    try:
+        baseline = _item_baseline(item)
+        with tempfile.TemporaryDirectory(prefix="cctv-guard-report-") as d:
+            return write_check_html(check, Path(d) / "report.html", baseline=baseline, source=item.source).read_text("utf-8")
+    except ItemTimeout:
+        raise
+    except Exception:  # a report that cannot be drawn must not fail the audit of the recording
+        return None
+
+
+def _on_alarm(signum, frame):  # pragma: no cover - runs in workers
+    raise ItemTimeout()
+
+
+def _record(item: WorkItem, status: str, reason: str | None = None, check: dict | None = None) -> dict:
+    return {"schema": ITEM_SCHEMA, "item_id": item.item_id, "camera_id": item.camera_id, "day": item.day,
+            "source": item.source, "size": item.size, "status": status, "reason": reason, "check": check}
+
+
+def failed_record(item: WorkItem, reason: str) -> dict:
+    return _record(item, "failed", " ".join(str(reason).split()) or "failed")
+
+
+NO_COST = {"wall_s": 0.0, "cpu_s": 0.0}
+
+
+_STARTED = None  # in a local pool worker: the queue on which run_item announces (item id, start time)
+
+
+def init_pool_worker(started) -> None:
+    """The local pool's worker initializer: from now on `run_item` announces each item's start
+    (item id, monotonic time) on `started`, which the coordinator's watchdog reads."""
+    global _STARTED
+    _STARTED = started
+
+
+def run_item(work: Work, item: WorkItem) -> tuple[dict, dict, str | None]:
+    """Run `work` on one item with its timeout; never raises: a failure becomes a failed record.
+    Returns (record, {"wall_s", "cpu_s"} spent in the worker, HTML report or None). The timeout
+    uses SIGALRM where the item runs on a main thread (pool and Ray workers), so it interrupts a
+    slow decode between frames."""
+    t0, c0 = time.monotonic(), time.process_time()
+    page = None
+    if item.problem:
+        return failed_record(item, item.problem), NO_COST, None
+    if _STARTED is not None:  # a local pool worker: tell the coordinator's watchdog
+        _STARTED.put((item.item_id, t0))
+    alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    old = None
+    if alarm:
+        old = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, item.timeout_s)
+    try:
+        check = work(item)
+        if not isinstance(check, dict) or "verdict" not in check:
+            raise TypeError(f"the work function returned {type(check).__name__}, not a check@1 dict")
+        rec = _record(item, "ok", None, check)
+        if item.html is True or (item.html == "violations" and check.get("verdict") == "violation"):
+            page = render_report(item, check)
+    except ItemTimeout:
+        rec = failed_record(item, f"timed out after {item.timeout_s:g} s")
+    except CctvGuardError as exc:
+        rec = failed_record(item, str(exc))
+    except MemoryError:
+        rec = failed_record(item, "out of memory")
+    except Exception as exc:  # a bug or a decoder crash inside one recording must not stop the fleet
+        rec = failed_record(item, f"internal error: {type(exc).__name__}: {exc}")
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+    cost = {"wall_s": time.monotonic() - t0, "cpu_s": time.process_time() - c0}
+    return rec, cost, page if rec["status"] == "ok" else None
