@@ -701,23 +701,6 @@ def test_audit_summary_page_without_run_folder_coordinates_or_findings():
     assert "No events or findings." in page and page.count('<p class="muted">None.</p>') == 2
 
 
-def test_audit_summary_page_matches_the_fleet_renderer(tmp_path):
-    """While fleet.audit still has its own summary_html, both pages say the same (markup aside)."""
-    import importlib
-
-    for name in ("cctv_guard.fleet.summary", "cctv_guard.fleet.audit"):
-        try:
-            summary_html = importlib.import_module(name).summary_html
-            break
-        except (ImportError, AttributeError):
-            continue
-    else:
-        pytest.skip("the fleet has no summary_html of its own any more")
-    summary = _audit_summary()
-    flat = lambda s: re.sub(r"\n\s*", "", s)  # noqa: E731
-    assert flat(reports.audit_summary_html(summary, tmp_path)) == flat(summary_html(summary, tmp_path))
-
-
 def test_templates_ship_inside_the_package():
     """The pages are rendered from package data (importlib.resources), so they work from a wheel."""
     from importlib.resources import files

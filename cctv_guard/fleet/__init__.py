@@ -33,7 +33,6 @@ from cctv_guard.fleet.summary import (
     SUMMARY_CSV_COLUMNS,
     SUMMARY_SCHEMA,
     VERDICT_ORDER,
-    map_svg,
     notify,
     summarise,
     summary_csv,
@@ -55,6 +54,6 @@ __all__ = [
     "RUN_SCHEMA", "AuditOutcome", "AuditProgress", "AuditRun", "create_run", "execute", "open_run", "resume_audit",
     "start_audit", "store_record", "update_registry",
     # summary
-    "SUMMARY_CSV_COLUMNS", "SUMMARY_SCHEMA", "VERDICT_ORDER", "map_svg", "notify", "summarise", "summary_csv",
+    "SUMMARY_CSV_COLUMNS", "SUMMARY_SCHEMA", "VERDICT_ORDER", "notify", "summarise", "summary_csv",
     "summary_html", "write_summary_files",
 ]

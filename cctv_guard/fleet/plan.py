@@ -5,9 +5,7 @@ registry and fleet.yaml. Also the stable names an item has in the run folder (`i
 
 from __future__ import annotations
 
-import glob
 import hashlib
-import os
 import re
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -83,14 +81,9 @@ def find_recordings(camera_id: str, day: date, cfg: FleetConfig, template: str |
     suffixes = {s.lower() for s in rec.suffixes}
     template = template or rec.template
     if template:
-        try:
-            pattern = template.format(camera=camera_id, date=day)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(f"recordings template {template!r}: cannot format it: {exc}") from None
-        files = [Path(p) for p in glob.glob(pattern) if os.path.isfile(p)]
-        if any(ch in pattern for ch in "*?["):
-            files = [p for p in files if p.suffix.lower() in suffixes]
-        return sorted(files), pattern
+        from cctv_guard.media.layout import recordings_of_day
+
+        return recordings_of_day(template, camera_id, day, suffixes=suffixes, what="recordings template")
     root = Path(rec.export or "")
     if not root.is_dir():
         raise ConfigError(f"recordings.export: no such folder: {root}")

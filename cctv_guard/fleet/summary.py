@@ -4,9 +4,7 @@ fleet.yaml's `notify` says."""
 
 from __future__ import annotations
 
-import html
 import json
-import math
 import re
 from collections import Counter
 from pathlib import Path
@@ -23,10 +21,7 @@ if TYPE_CHECKING:
     from cctv_guard.fleet.run import AuditRun
 
 SUMMARY_SCHEMA = "cctv-guard/audit@1"
-MAP_LABELS_UP_TO = 40  # cameras named beside their dot on small maps (all have a tooltip)
 VERDICT_ORDER = ("violation", "failed", "pending", "inconclusive", "compliant")  # worst first
-VERDICT_COLOURS = {"violation": "#d7263d", "failed": "#7d3c98", "pending": "#adb5bd", "inconclusive": "#f4a261",
-                   "compliant": "#2a9d8f"}
 
 
 def _worst(verdicts: Iterable[str]) -> str:
@@ -138,100 +133,11 @@ def summary_csv(summary: Mapping[str, Any]) -> str:
     return csv_text(SUMMARY_CSV_COLUMNS, ([value(row, col) for col in SUMMARY_CSV_COLUMNS] for row in summary["cameras"]))
 
 
-def map_svg(cameras: Sequence[Mapping[str, Any]], width: int = 640, height: int = 420) -> str:
-    """An inline SVG scatter of the cameras' lat/lon coloured by verdict (no map tiles: works
-    offline). Longitude is scaled by cos(latitude) so distances look right."""
-    pts = [c for c in cameras if c.get("lat") is not None and c.get("lon") is not None]
-    if not pts:
-        return '<p class="muted">No camera has coordinates.</p>'
-    lats = [float(c["lat"]) for c in pts]
-    lons = [float(c["lon"]) for c in pts]
-    k = math.cos(math.radians(sum(lats) / len(lats)))
-    xs = [lo * k for lo in lons]
-    x0, x1, y0, y1 = min(xs), max(xs), min(lats), max(lats)
-    span = max(x1 - x0, y1 - y0, 1e-6)
-    pad = 20
-    scale = min((width - 2 * pad) / span, (height - 2 * pad) / span)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-             f'role="img" aria-label="cameras by verdict"><rect width="100%" height="100%" fill="#f8f9fa"/>']
-    for c, x, y in sorted(zip(pts, xs, lats), key=lambda t: VERDICT_ORDER.index(t[0]["verdict"])
-                          if t[0]["verdict"] in VERDICT_ORDER else -1, reverse=True):
-        cx = pad + (x - x0) * scale + ((width - 2 * pad) - (x1 - x0) * scale) / 2
-        cy = height - pad - (y - y0) * scale - ((height - 2 * pad) - (y1 - y0) * scale) / 2
-        colour = VERDICT_COLOURS.get(c["verdict"], "#999")
-        title = html.escape(f"{c['camera_id']} ({c.get('district') or 'no district'}): {c['verdict']}")
-        parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="5" fill="{colour}" stroke="#222" stroke-width="0.5">'
-                     f"<title>{title}</title></circle>")
-        if len(pts) <= MAP_LABELS_UP_TO:
-            parts.append(f'<text x="{cx + 7:.1f}" y="{cy + 4:.1f}" font-size="11" fill="#333">'
-                         f"{html.escape(str(c['camera_id']))}</text>")
-    parts.append("</svg>")
-    extent = (f'<p class="muted">lat {min(lats):.4f} … {max(lats):.4f}, lon {min(lons):.4f} … {max(lons):.4f}'
-              f" ({len(pts)} of {len(cameras)} cameras have coordinates)</p>")
-    return "".join(parts) + extent
-
-
-class Markup(str):
-    """Text that is already HTML (not escaped again by `_table`)."""
-
-
-def _cell(x: Any) -> str:
-    return str(x) if isinstance(x, Markup) else html.escape(str(x))
-
-
-def _table(head: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    h = "".join(f"<th>{html.escape(str(x))}</th>" for x in head)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(x)}</td>" for x in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def summary_html(summary: Mapping[str, Any], run_dir: Path | None = None) -> str:
-    """A self-contained HTML dashboard: totals, counts by verdict / article / district, the map,
-    the cameras with violations and the failed items."""
-    t = summary["totals"]
-    days = summary["days"]
-    window = days[0] if len(days) == 1 else f"{days[0]} … {days[-1]}"
-    verdicts = list(VERDICT_ORDER)
-    legend = " ".join(f'<span class="dot" style="background:{VERDICT_COLOURS.get(v, "#999")}"></span>{v}'
-                      for v in VERDICT_ORDER)
-    flagged = [c for c in summary["cameras"] if c["verdict"] in ("violation", "failed")]
+    """The self-contained HTML dashboard of an audit, rendered by the one HTML path in `reports`."""
+    from cctv_guard.reports import audit_summary_html
 
-    def link(c: Mapping[str, Any]) -> str:
-        first = c["checks"][0] if c["checks"] else None
-        name = html.escape(c["camera_id"])
-        if first is None:
-            return name
-        target = html.escape(first[:-5] + ".html" if run_dir is not None and (run_dir / first[:-5]).with_suffix(".html").exists() else first)
-        return f'<a href="{target}">{name}</a>'
-
-    cards = "".join(f'<div class="card"><b>{summary["by_verdict"].get(v, 0)}</b><br>{v}</div>' for v in VERDICT_ORDER)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>cctv-guard fleet audit {html.escape(window)}</title>
-<style>
-body{{font-family:system-ui,sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;margin:.5em 0 1.5em}}
-td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left}} th{{background:#eee}}
-.card{{display:inline-block;border:1px solid #ccc;border-radius:6px;padding:.6em 1.2em;margin:.3em;text-align:center}}
-.dot{{display:inline-block;width:.8em;height:.8em;border-radius:50%;margin:0 .3em 0 1em}} .muted{{color:#777}}
-</style></head><body>
-<h1>Fleet audit {html.escape(window)}</h1>
-<p>{t['cameras']} cameras, {t['items_done']} of {t['items']} recordings checked ({t['items_failed']} failed),
-{t['footage_h']:.2f} h of footage. Checks: {html.escape(', '.join(k for k, v in summary['checks'].items() if v))}.
-{'' if summary['complete'] else '<b>The audit is not complete.</b>'}</p>
-<div>{cards}</div>
-<h2>By article</h2>
-{_table(("article", "cameras", "events", "findings"), ((a, c.get("cameras", 0), c.get("events", 0), c.get("findings", 0)) for a, c in summary["by_article"].items())) if summary["by_article"] else '<p class="muted">No events or findings.</p>'}
-<h2>By district</h2>
-{_table(("district", *verdicts), ((d, *(c.get(v, 0) for v in verdicts)) for d, c in summary["by_district"].items()))}
-<h2>Map</h2>
-<p>{legend}</p>
-{map_svg(summary["cameras"])}
-<h2>Cameras needing attention</h2>
-{_table(("camera", "district", "verdict", "events", "findings", "kinds", "articles", "failed items"), ((Markup(link(c)), c["district"] or "", c["verdict"], c["events"], c["findings"], ", ".join(f"{k}×{n}" for k, n in c["kinds"].items()), ", ".join(c["articles"]), c["items_failed"]) for c in flagged)) if flagged else '<p class="muted">None.</p>'}
-<h2>Failed items</h2>
-{_table(("camera", "day", "recording", "reason"), ((f["camera_id"], f["day"], f["source"] or "", f["reason"]) for f in summary["failures"])) if summary["failures"] else '<p class="muted">None.</p>'}
-<p class="muted">cctv-guard {html.escape(str(summary['tool_version']))} · {SUMMARY_SCHEMA}</p>
-</body></html>
-"""
+    return audit_summary_html(summary, run_dir)
 
 
 def write_json(path: Path, data: Any, *, private: bool = False) -> Path:

@@ -69,7 +69,7 @@ def render_report(item: WorkItem, check: dict) -> str | None:
     import tempfile
 
     try:
-        from cctv_guard.reports.render import write_check_html
+        from cctv_guard.reports import write_check_html
     except ImportError:
         return None
     try:
