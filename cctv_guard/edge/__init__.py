@@ -10,8 +10,7 @@ pulls in OpenCV and the tamper checks, which code that only reads alerts does no
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from cctv_guard.core.lazy import lazy_exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "alerts": ("ALERT_SCHEMA", "SinkError", "Sink", "Spool", "JsonlSink", "WebhookSink", "MqttSink", "backoff_delay",
@@ -20,20 +19,5 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
               "edge_config_from_registry", "make_sinks", "CameraMetrics", "render_metrics", "OpenEvents", "CameraWorker",
               "PrivacyScanner", "Watcher"),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 

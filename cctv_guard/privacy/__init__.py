@@ -15,8 +15,7 @@ Importing this package is cheap: the names below are loaded from their module on
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from cctv_guard.core.lazy import lazy_exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "zones": ("ZONES", "FAMILY", "family_of", "article_of"),
@@ -29,20 +28,5 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "scan": ("SCHEMA", "Verdict", "ScanItem", "Skipped", "ScanReport", "verdict_of", "scan_frames", "check_hook",
              "scan_image", "scan_source", "expand_sources", "scan_paths"),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 

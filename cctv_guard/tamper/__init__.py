@@ -15,7 +15,7 @@ importing the package (or its light modules such as `events`) does not load Open
 
 from __future__ import annotations
 
-from importlib import import_module
+from cctv_guard.core.lazy import lazy_exports
 
 _EXPORTS = {
     "analysis": ("FrameAnalysis", "analyse_any", "analyse_frame", "analysis_errors", "pick_profile"),
@@ -30,19 +30,4 @@ _EXPORTS = {
     "live": ("LiveChecker",),
     "result": ("SCHEMA", "CheckResult", "VisibilitySpan", "visibility_spans"),
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str):
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
