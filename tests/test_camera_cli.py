@@ -264,3 +264,18 @@ def test_plain_table_aligns_wide_characters(home) -> None:
     lines = run("camera", "list").stdout.splitlines()
     starts = [cell_len(ln[: ln.index(word)]) for ln, word in zip(lines, ("category", "square", "square"))]
     assert len(set(starts)) == 1, lines
+
+
+def test_home_is_accepted_after_the_subcommand(tmp_path):
+    """Issue 12: `cctv-guard camera add ... --home DIR` works like `camera --home DIR add ...`."""
+    from typer.testing import CliRunner
+
+    from cctv_guard.cli.app import app
+
+    runner = CliRunner()
+    after = runner.invoke(app, ["camera", "add", "GS-1", "--name", "Gate", "--lat", "36.06", "--lon", "103.83", "--category", "street", "--home", str(tmp_path / "a")])
+    assert after.exit_code == 0, after.output
+    listed = runner.invoke(app, ["camera", "list", "--json", "--home", str(tmp_path / "a")])
+    assert listed.exit_code == 0 and "GS-1" in listed.output
+    before = runner.invoke(app, ["camera", "--home", str(tmp_path / "b"), "list", "--json"])
+    assert before.exit_code == 0 and "GS-1" not in before.output

@@ -332,6 +332,10 @@ app.add_typer(camera_app, name="camera")
 _CAM_TABLE_RICH_MAX = 300  # above this many rows a plain fixed-width table is printed (rich is slow)
 
 
+_CAM_HOME_HELP = "Registry folder (default: $CCTV_GUARD_HOME, else ~/.local/share/cctv-guard)."
+_CAM_DB_HELP = "Shared registry: postgresql://user:pass@host/db (default: $CCTV_GUARD_DB)."
+
+
 @camera_app.callback()
 def _camera_root(
     ctx: typer.Context,
@@ -364,8 +368,10 @@ def _cam_registry(ctx: typer.Context):
     from cctv_guard.registry import open_registry
 
     obj = ctx.obj or {}
+    home = ctx.params.get("home") or obj.get("camera_home")  # after the subcommand, or before it
+    db = ctx.params.get("db") or obj.get("camera_db")
     try:
-        with open_registry(obj.get("camera_home"), obj.get("camera_db")) as reg:
+        with open_registry(home, db) as reg:
             yield reg
     except CctvGuardError as exc:
         for line in getattr(exc, "errors", [])[1:21]:
@@ -400,6 +406,8 @@ def camera_add(
     source: Optional[str] = typer.Option(None, "--source", metavar="URI", help="Stream URI (credentials are stored, never shown)."),
     notes: str = typer.Option("", "--notes", help="Free text."),
     zone: Optional[list[str]] = typer.Option(None, "--zone", help=_CAM_ZONE_HELP),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
 ) -> None:
     """Register a camera.
 
@@ -449,6 +457,8 @@ def camera_list(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print JSON (a list of cameras) instead of a table."),
     overdue: bool = typer.Option(False, "--overdue", help="Only cameras whose Art. 11 filing is overdue."),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
 ) -> None:
     """List registered cameras (stream URIs redacted).
 
@@ -492,6 +502,8 @@ def camera_show(
     camera_id: str = typer.Argument(..., metavar="ID"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
     checks: int = typer.Option(10, "--checks", min=0, help="How many recent checks to show."),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
 ) -> None:
     """Show one camera: facts, findings, zones, baselines and recent checks."""
     import json as _json
@@ -551,6 +563,8 @@ def camera_edit(
     notes: Optional[str] = typer.Option(None, "--notes"),
     zone: Optional[list[str]] = typer.Option(None, "--zone", help=_CAM_ZONE_HELP + " Replaces a zone of that name."),
     remove_zone: Optional[list[str]] = typer.Option(None, "--remove-zone", metavar="NAME", help="Drop a zone (repeatable)."),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
 ) -> None:
     """Change facts of a camera; only the options given change ('none' clears a date or the source).
 
@@ -575,6 +589,8 @@ def camera_remove(
     ctx: typer.Context,
     camera_id: str = typer.Argument(..., metavar="ID"),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
 ) -> None:
     """Remove a camera with its zones, baselines and check history."""
     if not yes:
@@ -599,6 +615,8 @@ def camera_baseline(
         None, "--profile", help="Add or replace this lighting profile (e.g. night) in the current baseline; "
         "without it a fresh 'day' baseline replaces the current one."
     ),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
 ) -> None:
     """Take the camera's reference field of view from footage and store it in the registry.
 
@@ -645,6 +663,8 @@ def camera_export(
     fmt: _CamExportFormat = typer.Option(_CamExportFormat.geojson, "--format", help="GeoJSON (RFC 7946) or CSV."),
     out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Write here (atomically); default stdout."),
     overdue: bool = typer.Option(False, "--overdue", help="Only cameras whose Art. 11 filing is overdue."),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
 ) -> None:
     """Export the registry for filing (Art. 11): GeoJSON points or the CSV that 'camera import' reads.
     Stream URIs are never exported.
@@ -679,6 +699,8 @@ def camera_import(
                          "filed, signage, source, notes."),
     update: bool = typer.Option(False, "--update", help="Update cameras whose id already exists, in the CSV's columns only "
                                 "(a CSV without 'source' keeps the stored stream URIs); default: error."),
+    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
 ) -> None:
     """Register many cameras from a CSV in one transaction: all rows or none.
 
