@@ -43,3 +43,19 @@ def test_check_by_unknown_camera_is_a_one_line_error(tmp_path, samples_dir):
     r = CliRunner().invoke(app, ["check", str(samples_dir / "vtest_normal.mp4"), "--camera", "NOPE", "--home", str(tmp_path)])
     assert r.exit_code == 2
     assert "NOPE" in r.output and len(r.output.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_check_by_camera_reports_registry_findings_on_the_terminal(tmp_path, samples_dir):
+    """Issue 13 (15): a camera without signage is not '0 findings' on clean footage."""
+    home = tmp_path / "home"
+    runner = CliRunner()
+    add = ["camera", "add", "GS-2", "--name", "Gate", "--lat", "36.06", "--lon", "103.83", "--category", "square",
+           "--installed", "2026-03-01", "--filed", "2026-03-02", "--signage", "no", "--home", str(home)]
+    assert runner.invoke(app, add).exit_code == 0
+    r = runner.invoke(app, ["camera", "baseline", "GS-2", str(samples_dir / "vtest_normal.mp4"), "--end", "10", "--home", str(home)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["check", str(samples_dir / "vtest_normal.mp4"), "--camera", "GS-2", "--home", str(home),
+                            "--no-privacy", "--start", "10", "--end", "20"])
+    assert "signage_missing" in r.output and "1 registry findings" in r.output
+    assert r.exit_code == 1, r.output

@@ -231,11 +231,16 @@ def check_cmd(
     colour = {"violation": "bold red", "compliant": "green", "inconclusive": "yellow"}[result.verdict]
     extra = f", {result.frames_undetermined} undetermined" if result.frames_undetermined else ""
     extra += f", {result.corrupt_skipped} corrupt skipped" if result.corrupt_skipped else ""
+    registry_findings = list((doc.get("camera") or {}).get("findings") or [])
+    for f in registry_findings:
+        err.print(f"[bold red]registry:[/] {escape(str(f.get('kind')))} (Art. {escape(str(f.get('article')))}, "
+                  f"penalty Art. {escape(str(f.get('penalty_article')))})")
+    extra += f", {len(registry_findings)} registry findings" if registry_findings else ""
     err.print(f"[{colour}]{result.verdict}[/]: {len(result.events)} events, {len(result.findings)} findings; "
               f"{result.frames_analyzed} frames analysed{extra}")
     if result.verdict == "inconclusive":
         raise fail("no frame of the footage could be analysed")
-    raise typer.Exit(EXIT_FOUND if (result.events or result.findings) else EXIT_OK)
+    raise typer.Exit(EXIT_FOUND if (result.events or result.findings or registry_findings) else EXIT_OK)
 
 
 # --- privacy scan: scan (issue 3) -------------------------------------------------------------
