@@ -339,17 +339,16 @@ _CAM_TABLE_RICH_MAX = 300  # above this many rows a plain fixed-width table is p
 
 _CAM_HOME_HELP = "Registry folder (default: $CCTV_GUARD_HOME, else ~/.local/share/cctv-guard)."
 _CAM_DB_HELP = "Shared registry: postgresql://user:pass@host/db (default: $CCTV_GUARD_DB)."
+# the same two options on the group and on every subcommand (before or after the subcommand)
+_CAM_HOME = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP)
+_CAM_DB = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP)
 
 
 @camera_app.callback()
 def _camera_root(
     ctx: typer.Context,
-    home: Optional[Path] = typer.Option(
-        None, "--home", metavar="DIR", help="Registry folder (default: $CCTV_GUARD_HOME, else ~/.local/share/cctv-guard)."
-    ),
-    db: Optional[str] = typer.Option(
-        None, "--db", metavar="URL", help="Shared registry: postgresql://user:pass@host/db (default: $CCTV_GUARD_DB)."
-    ),
+    home: Optional[Path] = _CAM_HOME,
+    db: Optional[str] = _CAM_DB,
 ) -> None:
     """Manage the camera registry.
 
@@ -360,7 +359,7 @@ def _camera_root(
           --source rtsp://user:pass@10.0.0.12/stream1
       cctv-guard camera list --overdue
       cctv-guard camera baseline GS-LZ-0012 footage.mp4 --end 60 --zone "must_see=100,300;600,300;600,470;100,470"
-      cctv-guard camera --home /srv/cctv export --format geojson --out cameras.geojson
+      cctv-guard camera export --format geojson --out cameras.geojson --home /srv/cctv
     """
     obj = ctx.ensure_object(dict)
     obj["camera_home"], obj["camera_db"] = home, db
@@ -411,8 +410,8 @@ def camera_add(
     source: Optional[str] = typer.Option(None, "--source", metavar="URI", help="Stream URI (credentials are stored, never shown)."),
     notes: str = typer.Option("", "--notes", help="Free text."),
     zone: Optional[list[str]] = typer.Option(None, "--zone", help=_CAM_ZONE_HELP),
-    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
-    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
+    home: Optional[Path] = _CAM_HOME,
+    db: Optional[str] = _CAM_DB,
 ) -> None:
     """Register a camera.
 
@@ -462,8 +461,8 @@ def camera_list(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print JSON (a list of cameras) instead of a table."),
     overdue: bool = typer.Option(False, "--overdue", help="Only cameras whose Art. 11 filing is overdue."),
-    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
-    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
+    home: Optional[Path] = _CAM_HOME,
+    db: Optional[str] = _CAM_DB,
 ) -> None:
     """List registered cameras (stream URIs redacted).
 
@@ -507,8 +506,8 @@ def camera_show(
     camera_id: str = typer.Argument(..., metavar="ID"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
     checks: int = typer.Option(10, "--checks", min=0, help="How many recent checks to show."),
-    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
-    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
+    home: Optional[Path] = _CAM_HOME,
+    db: Optional[str] = _CAM_DB,
 ) -> None:
     """Show one camera: facts, findings, zones, baselines and recent checks."""
     import json as _json
@@ -568,8 +567,8 @@ def camera_edit(
     notes: Optional[str] = typer.Option(None, "--notes"),
     zone: Optional[list[str]] = typer.Option(None, "--zone", help=_CAM_ZONE_HELP + " Replaces a zone of that name."),
     remove_zone: Optional[list[str]] = typer.Option(None, "--remove-zone", metavar="NAME", help="Drop a zone (repeatable)."),
-    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
-    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
+    home: Optional[Path] = _CAM_HOME,
+    db: Optional[str] = _CAM_DB,
 ) -> None:
     """Change facts of a camera; only the options given change ('none' clears a date or the source).
 
@@ -594,8 +593,8 @@ def camera_remove(
     ctx: typer.Context,
     camera_id: str = typer.Argument(..., metavar="ID"),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
-    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
-    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
+    home: Optional[Path] = _CAM_HOME,
+    db: Optional[str] = _CAM_DB,
 ) -> None:
     """Remove a camera with its zones, baselines and check history."""
     if not yes:
@@ -620,8 +619,8 @@ def camera_baseline(
         None, "--profile", help="Add or replace this lighting profile (e.g. night) in the current baseline; "
         "without it a fresh 'day' baseline replaces the current one."
     ),
-    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
-    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
+    home: Optional[Path] = _CAM_HOME,
+    db: Optional[str] = _CAM_DB,
 ) -> None:
     """Take the camera's reference field of view from footage and store it in the registry.
 
@@ -668,8 +667,8 @@ def camera_export(
     fmt: _CamExportFormat = typer.Option(_CamExportFormat.geojson, "--format", help="GeoJSON (RFC 7946) or CSV."),
     out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Write here (atomically); default stdout."),
     overdue: bool = typer.Option(False, "--overdue", help="Only cameras whose Art. 11 filing is overdue."),
-    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
-    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
+    home: Optional[Path] = _CAM_HOME,
+    db: Optional[str] = _CAM_DB,
 ) -> None:
     """Export the registry for filing (Art. 11): GeoJSON points or the CSV that 'camera import' reads.
     Stream URIs are never exported.
@@ -704,8 +703,8 @@ def camera_import(
                          "filed, signage, source, notes."),
     update: bool = typer.Option(False, "--update", help="Update cameras whose id already exists, in the CSV's columns only "
                                 "(a CSV without 'source' keeps the stored stream URIs); default: error."),
-    home: Optional[Path] = typer.Option(None, "--home", metavar="DIR", help=_CAM_HOME_HELP),
-    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help=_CAM_DB_HELP),
+    home: Optional[Path] = _CAM_HOME,
+    db: Optional[str] = _CAM_DB,
 ) -> None:
     """Register many cameras from a CSV in one transaction: all rows or none.
 

@@ -28,9 +28,8 @@ def split_credentials(url: str) -> tuple[str, dict[str, str]]:
         return url, {}
     user = urllib.parse.unquote(parts.username or "")
     password = urllib.parse.unquote(parts.password or "")
-    host = parts.hostname + (f":{parts.port}" if parts.port else "")
-    if ":" in parts.hostname:
-        host = f"[{parts.hostname}]" + (f":{parts.port}" if parts.port else "")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6 literals keep brackets
+    host += f":{parts.port}" if parts.port else ""
     bare = urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
     token = base64.b64encode(f"{user}:{password}".encode("utf-8")).decode("ascii")
     return bare, {"Authorization": f"Basic {token}"}

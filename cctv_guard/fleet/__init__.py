@@ -36,7 +36,6 @@ from cctv_guard.fleet.summary import (
     notify,
     summarise,
     summary_csv,
-    summary_html,
     write_summary_files,
 )
 from cctv_guard.fleet.work import ITEM_SCHEMA, WORKER_DIED, ItemTimeout, Work, check_item, failed_record, render_report, run_item
@@ -55,5 +54,5 @@ __all__ = [
     "start_audit", "store_record", "update_registry",
     # summary
     "SUMMARY_CSV_COLUMNS", "SUMMARY_SCHEMA", "VERDICT_ORDER", "notify", "summarise", "summary_csv",
-    "summary_html", "write_summary_files",
+    "write_summary_files",
 ]

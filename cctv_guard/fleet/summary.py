@@ -16,6 +16,7 @@ from cctv_guard.core.errors import CctvGuardError
 from cctv_guard.core.tables import csv_text
 from cctv_guard.core.webhook import post_json
 from cctv_guard.fleet.plan import check_relpath
+from cctv_guard.reports import audit_summary_html
 
 if TYPE_CHECKING:
     from cctv_guard.fleet.run import AuditRun
@@ -133,13 +134,6 @@ def summary_csv(summary: Mapping[str, Any]) -> str:
     return csv_text(SUMMARY_CSV_COLUMNS, ([value(row, col) for col in SUMMARY_CSV_COLUMNS] for row in summary["cameras"]))
 
 
-def summary_html(summary: Mapping[str, Any], run_dir: Path | None = None) -> str:
-    """The self-contained HTML dashboard of an audit, rendered by the one HTML path in `reports`."""
-    from cctv_guard.reports import audit_summary_html
-
-    return audit_summary_html(summary, run_dir)
-
-
 def write_json(path: Path, data: Any, *, private: bool = False) -> Path:
     """Every JSON file of an audit (run, records, checks, summary): UTF-8, indented, written
     atomically with the output file mode (`private`: 0600, for files that may hold credentials)."""
@@ -155,7 +149,7 @@ def write_summary_files(run: AuditRun, summary: Mapping[str, Any]) -> list[Path]
     if "csv" in fmts:
         out.append(write_output(run.dir / "summary.csv", summary_csv(summary)))
     if "html" in fmts:
-        out.append(write_output(run.dir / "summary.html", summary_html(summary, run.dir)))
+        out.append(write_output(run.dir / "summary.html", audit_summary_html(summary, run.dir)))
     return out
 
 
