@@ -104,12 +104,13 @@ def load_edge_config(path: str | os.PathLike) -> EdgeConfig:
     return conf.model_copy(update={"cameras": cams, "sinks": sinks, "state_dir": rel(conf.state_dir) or conf.state_dir})
 
 
-def edge_config_from_registry(camera_ids: list[str], *, home: str | None = None, base: EdgeConfig | None = None) -> EdgeConfig:
+def edge_config_from_registry(camera_ids: list[str], *, home: str | None = None, db: str | None = None,
+                              base: EdgeConfig | None = None) -> EdgeConfig:
     """Watch the given registered cameras (all with a stream, when none is named): stream URI
     and current baseline come from the registry; other settings from `base` or defaults."""
     from cctv_guard.registry import open_registry
 
-    with open_registry(home=home) as reg:
+    with open_registry(home=home, url=db) as reg:
         cams = [reg.get_camera(i) for i in camera_ids] if camera_ids else [c for c in reg.list_cameras() if c.source]
         if not cams:
             raise ConfigError("no registered camera has a stream to watch (add one with `cctv-guard camera add ... --source URI`)")

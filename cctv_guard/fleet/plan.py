@@ -100,12 +100,12 @@ def find_recordings(camera_id: str, day: date, cfg: FleetConfig, template: str |
     return sorted(set(files)), f"{root}/{camera_id}*"
 
 
-def _registry_args(cfg: FleetConfig, home: str | None = None) -> dict | None:
+def _registry_args(cfg: FleetConfig, home: str | None = None, db: str | None = None) -> dict | None:
     """open_registry arguments, or None when the audit uses no registry (the fleet file lists
-    its cameras and names no registry)."""
+    its cameras and names no registry). The file's registry wins over --home / --db."""
     if cfg.registry is None:
-        return None if cfg.cameras and home is None else {"home": home, "url": None}
-    return {"home": cfg.registry.home or home, "url": cfg.registry.url}
+        return None if cfg.cameras and home is None and db is None else {"home": home, "url": db}
+    return {"home": cfg.registry.home or home, "url": cfg.registry.url or (None if cfg.registry.home else db)}
 
 
 def _registry_cameras(args: dict | None) -> tuple[dict[str, Any], Any]:
@@ -121,13 +121,14 @@ def _registry_cameras(args: dict | None) -> tuple[dict[str, Any], Any]:
         raise
 
 
-def plan_audit(cfg: FleetConfig, *, today: date | None = None, home: str | None = None) -> Plan:
+def plan_audit(cfg: FleetConfig, *, today: date | None = None, home: str | None = None,
+               db: str | None = None) -> Plan:
     """Expand the fleet into work items: each selected camera x each recording of each day.
 
     A camera with no recording on a day, or without a baseline, yields one item that fails
     with that reason (an audit must say what it could not check). Largest items first."""
     days = cfg.window.days(today)
-    registry = _registry_args(cfg, home)
+    registry = _registry_args(cfg, home, db)
     registered, reg = _registry_cameras(registry)
     try:
         inline = {c.id: c for c in cfg.cameras}

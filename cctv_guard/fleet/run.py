@@ -82,10 +82,10 @@ class AuditRun:
 
 
 def create_run(cfg: FleetConfig, out_dir: str | os.PathLike | None = None, *, today: date | None = None,
-               home: str | None = None) -> AuditRun:
+               home: str | None = None, db: str | None = None) -> AuditRun:
     """Plan the audit and write DIR/audit.json. A folder that already holds an audit is refused
     (use `resume`)."""
-    plan = plan_audit(cfg, today=today, home=home)
+    plan = plan_audit(cfg, today=today, home=home, db=db)
     first = date.fromisoformat(plan.days[0])
     raw = str(out_dir) if out_dir is not None else (cfg.outputs.dir or "audits/{date:%Y-%m-%d}")
     try:
