@@ -281,7 +281,7 @@ def test_summary_csv_cells_are_text_or_plain_numbers():
            "items": 1, "items_failed": 0, "events": 0, "findings": 0, "kinds": {}, "articles": [], "footage_h": 0.5}
     header, row_out = summary_csv({"cameras": [row]}).splitlines()
     assert header == ",".join(SUMMARY_CSV_COLUMNS)
-    assert row_out == "'@SUM(A1),North =1+1,40.71,-73.98,compliant,1,0,0,0,,,0.5"  # numbers are not prefixed
+    assert row_out == "'@SUM(A1),North =1+1,40.71,-73.98,compliant,1,0,0,0,,,0.5,"  # numbers are not prefixed
 
 
 def test_run_files_follow_the_file_mode_policy(fleet):
@@ -471,6 +471,27 @@ def test_real_check_on_samples_updates_the_registry_history(sample_fleet):
     resume_audit(sample_fleet.parent / "out")
     with open_registry() as reg:
         assert len(reg.check_history("GS-002")) == 1
+
+
+def test_registry_findings_reach_the_audit_summary(sample_fleet):
+    """A camera whose recordings are compliant but whose signage is missing (a registry finding)
+    is a violation in summary.json/csv/html, and its check JSON carries the camera's facts."""
+    from cctv_guard.registry import open_registry
+
+    with open_registry() as reg:
+        reg.update_camera("GS-001", signage=False)
+    outcome = start_audit(sample_fleet, sample_fleet.parent / "out")
+    cam1 = next(c for c in outcome.summary["cameras"] if c["camera_id"] == "GS-001")
+    assert cam1["verdict"] == "violation" and cam1["events"] == 0
+    assert cam1["registry_findings"] == ["signage_missing"] and cam1["findings"] == 1
+    assert "8" in cam1["articles"] and outcome.summary["by_article"]["8"]["findings"] == 1
+    out = sample_fleet.parent / "out"
+    row = next(r for r in (out / "summary.csv").read_text().splitlines() if r.startswith("GS-001,"))
+    assert row.endswith(",signage_missing")
+    assert "signage_missing (registry)" in (out / "summary.html").read_text()
+    check = json.loads(next((out / "checks").glob("GS-001/*.json")).read_text())
+    assert check["verdict"] == "compliant"
+    assert [f["kind"] for f in check["camera"]["findings"]] == ["signage_missing"]
 
 
 def test_summary_is_posted_to_the_webhook_and_a_dead_webhook_is_a_warning(tmp_path, monkeypatch):

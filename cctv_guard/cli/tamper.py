@@ -111,9 +111,8 @@ def check_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    from cctv_guard import privacy, reports
+    from cctv_guard import reports, workflow
     from cctv_guard.tamper import baseline as bl
-    from cctv_guard.tamper.check import check_source
 
     if (baseline_path is None) == (camera is None):
         raise fail("give exactly one of --baseline FILE or --camera ID")
@@ -123,15 +122,16 @@ def check_cmd(
 
         with open_registry(home, db) as reg:
             cam = reg.get_camera(camera)
-            b = reg.load_baseline(camera)
+            found = workflow.resolve_camera(reg, camera)
+        b = workflow.camera_baseline(found.baseline, found.zones, problem=found.problem)
     else:
         b = bl.load_baseline(baseline_path)
-    privacy_fn = None if no_privacy else privacy.check_hook(b)
     bar, update = tamper_progress("checking")
     with bar:
-        result = check_source(source, b, every=every, keyframes_only=keyframes_only, start=start, end=end,
-                              progress=update, privacy_fn=privacy_fn, camera_id=camera)
-    doc = reports.enrich(result.to_json(), cam)  # + camera facts and the articles cited
+        checked = workflow.check_camera(source, b, camera=cam, camera_id=camera, privacy=not no_privacy,
+                                        every=every, keyframes_only=keyframes_only, start=start, end=end,
+                                        progress=update)
+    result, doc = checked.result, checked.doc
     if json_out is not None:
         emit_json(doc, json_out)
     if html_out is not None:
@@ -140,7 +140,7 @@ def check_cmd(
         from cctv_guard.registry import open_registry
 
         with open_registry(home, db) as reg:
-            reg.record_check(cam.id, doc, report_path=html_out)
+            workflow.record_check(reg, cam.id, doc, report_path=html_out)
     if result.events:
         table = Table(title="tamper events", title_justify="left")
         for col in ("kind", "article", "start s", "confirmed s", "end s", "confidence", "measurements"):
@@ -160,7 +160,7 @@ def check_cmd(
     colour = {"violation": "bold red", "compliant": "green", "inconclusive": "yellow"}[result.verdict]
     extra = f", {result.frames_undetermined} undetermined" if result.frames_undetermined else ""
     extra += f", {result.corrupt_skipped} corrupt skipped" if result.corrupt_skipped else ""
-    registry_findings = list((doc.get("camera") or {}).get("findings") or [])
+    registry_findings = checked.registry_findings
     for f in registry_findings:
         err.print(f"[bold red]registry:[/] {escape(str(f.get('kind')))} (Art. {escape(str(f.get('article')))}, "
                   f"penalty Art. {escape(str(f.get('penalty_article')))})")
@@ -169,4 +169,4 @@ def check_cmd(
               f"{result.frames_analyzed} frames analysed{extra}")
     if result.verdict == "inconclusive":
         raise fail("no frame of the footage could be analysed")
-    raise typer.Exit(EXIT_FOUND if (result.events or result.findings or registry_findings) else EXIT_OK)
+    raise typer.Exit(EXIT_FOUND if checked.found else EXIT_OK)

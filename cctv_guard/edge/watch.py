@@ -23,17 +23,18 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterable, Literal
+from typing import Callable, Iterable, Literal, Optional
 
 from pydantic import Field
 
 from cctv_guard.core.atomic import write_atomic
 from cctv_guard.core.config import StrictModel, load_yaml_model
 from cctv_guard.edge.alerts import Dispatcher, JsonlSink, MqttSink, Sink, Spool, WebhookSink, backoff_delay, make_alert
-from cctv_guard.tamper.baseline import FETCH_WIDTH, Baseline, load_baseline
+from cctv_guard.tamper.baseline import FETCH_WIDTH, Baseline
 from cctv_guard.core.errors import CctvGuardError, ConfigError
 from cctv_guard.tamper.events import ARTICLES
 from cctv_guard.tamper.live import LiveChecker
+from cctv_guard.workflow import camera_baseline
 from cctv_guard.core.redact import redact_text, redact_uri
 
 log = logging.getLogger("cctv_guard.edge.watch")
@@ -46,6 +47,8 @@ class CameraConf(StrictModel):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     url: str = Field(min_length=1)
     baseline: Path
+    # zones overriding the baseline file's: the registry's, set by edge_config_from_registry
+    zones: Optional[dict[str, list[list[float]]]] = None
     analysis_fps: float | None = Field(None, gt=0, le=30)
     rtsp_transport: Literal["tcp", "udp"] = "tcp"
 
@@ -54,6 +57,7 @@ class WebhookConf(StrictModel):
     url: str = Field(pattern=r"^https?://")
     timeout_s: float = Field(5.0, gt=0)
     headers: dict[str, str] = {}
+    format: Literal["json", "onvif"] = "json"  # "onvif": edge.alerts.onvif_notification (docs/contracts.md)
 
 
 class MqttConf(StrictModel):
@@ -109,6 +113,7 @@ def edge_config_from_registry(camera_ids: list[str], *, home: str | None = None,
     """Watch the given registered cameras (all with a stream, when none is named): stream URI
     and current baseline come from the registry; other settings from `base` or defaults."""
     from cctv_guard.registry import open_registry
+    from cctv_guard.workflow import resolve_camera
 
     with open_registry(home=home, url=db) as reg:
         cams = [reg.get_camera(i) for i in camera_ids] if camera_ids else [c for c in reg.list_cameras() if c.source]
@@ -118,7 +123,10 @@ def edge_config_from_registry(camera_ids: list[str], *, home: str | None = None,
         for cam in cams:
             if not cam.source:
                 raise ConfigError(f"camera {cam.id} has no stream URI in the registry (set it with `cctv-guard camera edit {cam.id} --source URI`)")
-            confs.append(CameraConf(id=cam.id, url=cam.source, baseline=reg.baseline_path(cam.id)))
+            found = resolve_camera(reg, cam.id)
+            if found.problem:
+                raise ConfigError(found.problem)
+            confs.append(CameraConf(id=cam.id, url=cam.source, baseline=found.baseline, zones=found.zones))
     if base is not None:
         return base.model_copy(update={"cameras": confs})
     return EdgeConfig(cameras=confs)
@@ -129,7 +137,8 @@ def make_sinks(conf: SinksConf) -> list[Sink]:
     if conf.jsonl is not None:
         sinks.append(JsonlSink(conf.jsonl))
     for i, hook in enumerate(conf.webhook):
-        sinks.append(WebhookSink(hook.url, hook.timeout_s, dict(hook.headers), name=f"webhook{i}" if i else "webhook"))
+        sinks.append(WebhookSink(hook.url, hook.timeout_s, dict(hook.headers), name=f"webhook{i}" if i else "webhook",
+                                 format=hook.format))
     if conf.mqtt is not None:
         m = conf.mqtt
         sinks.append(MqttSink(m.host, m.port, topic_prefix=m.topic_prefix, username=m.username, password=m.password))
@@ -421,7 +430,7 @@ class Watcher:
         self.edge = edge
         self.state_dir = state_dir
         state_dir.mkdir(parents=True, exist_ok=True)
-        baselines = {c.id: load_baseline(c.baseline) for c in edge.cameras}
+        baselines = {c.id: camera_baseline(c.baseline, c.zones) for c in edge.cameras}
         ids = [c.id for c in edge.cameras]
         if len(set(ids)) != len(ids):
             raise ConfigError("camera ids in the watch list must be unique")

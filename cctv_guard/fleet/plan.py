@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
-from cctv_guard.core.errors import CctvGuardError, ConfigError
+from cctv_guard.core.errors import ConfigError
 from cctv_guard.fleet.config import FleetConfig
 from cctv_guard.media.images import timestamp_from_name
 
@@ -28,6 +28,7 @@ class WorkItem:
     size: int  # bytes (0 when missing)
     baseline: str | None
     zones: dict | None = None  # registry zones overriding the baseline file's (None: keep the file's)
+    camera: dict | None = None  # the registered camera's facts and registry findings (workflow.RegisteredCamera)
     every: float | None = None
     keyframes_only: bool = True
     privacy: bool = False
@@ -50,9 +51,12 @@ class CameraMeta:
     lat: float | None
     lon: float | None
     registered: bool  # its check history is in the registry
+    findings: tuple = ()  # registry findings (filing_overdue, signage_missing...) when the audit was planned
 
     def to_json(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["findings"] = [dict(f) for f in self.findings]
+        return d
 
 
 @dataclass(frozen=True)
@@ -149,11 +153,12 @@ def plan_audit(cfg: FleetConfig, *, today: date | None = None, home: str | None 
                 getattr(cam, "operator", None) or None)
             lat = extra.lat if extra and extra.lat is not None else getattr(cam, "lat", None)
             lon = extra.lon if extra and extra.lon is not None else getattr(cam, "lon", None)
-            cameras.append(CameraMeta(cid, district, lat, lon, cam is not None))
-            baseline, zones, problem = _baseline_for(cid, cam, extra, reg)
+            baseline, zones, facts, problem = _baseline_for(cid, cam, extra, reg)
+            registry_findings = tuple((facts or {}).get("findings") or ())
+            cameras.append(CameraMeta(cid, district, lat, lon, cam is not None, registry_findings))
             for day in days:
                 files, where = find_recordings(cid, day, cfg, extra.recordings if extra else None)
-                common = dict(camera_id=cid, day=day.isoformat(), baseline=baseline, zones=zones, every=every,
+                common = dict(camera_id=cid, day=day.isoformat(), baseline=baseline, zones=zones, camera=facts, every=every,
                               keyframes_only=keyframes_only, privacy=cfg.checks.privacy, timeout_s=cfg.engine.timeout_s,
                               html=cfg.outputs.html_reports)
                 if not files:
@@ -169,20 +174,20 @@ def plan_audit(cfg: FleetConfig, *, today: date | None = None, home: str | None 
     return Plan(tuple(d.isoformat() for d in days), tuple(cameras), tuple(items), registry)
 
 
-def _baseline_for(cid: str, cam, extra, reg) -> tuple[str | None, dict | None, str | None]:
-    """(baseline path, registry zones or None, problem) for one camera."""
+def _baseline_for(cid: str, cam, extra, reg) -> tuple[str | None, dict | None, dict | None, str | None]:
+    """(baseline path, registry zones or None, registered camera facts or None, problem) for one
+    camera: a baseline file named in fleet.yaml wins over the registry's."""
+    from cctv_guard.workflow import resolve_camera
+
+    found = resolve_camera(reg, cid, extra.profile if extra else None) if cam is not None and reg is not None else None
+    facts = dict(found.facts) if found is not None else None
     if extra is not None and extra.baseline:
         if not Path(extra.baseline).is_file():
-            return None, None, f"baseline file of {cid} not found: {extra.baseline}"
-        return extra.baseline, None, None
-    if cam is None or reg is None:
-        return None, None, f"camera {cid} has no baseline (give cameras[].baseline in fleet.yaml or register one)"
-    try:
-        path = reg.baseline_path(cid, extra.profile if extra else None)
-    except CctvGuardError as exc:
-        return None, None, str(exc)
-    zones = {z.name: [list(p) for p in z.points] for z in getattr(cam, "zones", ())}
-    return str(path), zones, None
+            return None, None, facts, f"baseline file of {cid} not found: {extra.baseline}"
+        return extra.baseline, None, facts, None
+    if found is None:
+        return None, None, None, f"camera {cid} has no baseline (give cameras[].baseline in fleet.yaml or register one)"
+    return found.baseline, found.zones, facts, found.problem
 
 
 def check_relpath(rec: Mapping[str, Any]) -> str:

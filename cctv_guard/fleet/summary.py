@@ -78,9 +78,16 @@ def summarise(run_doc: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) 
                 articles.add(art)
                 by_article.setdefault(art, Counter())["findings"] += 1
                 n_findings += 1
+        registry_kinds = []
+        for f in meta.get("findings") or ():  # the registry's own findings (filing, signage...): the camera's, not a recording's
+            art = str(f.get("article", "?"))
+            articles.add(art)
+            by_article.setdefault(art, Counter())["findings"] += 1
+            n_findings += 1
+            registry_kinds.append(str(f.get("kind", "?")))
         for art in articles:
             by_article[art]["cameras"] += 1
-        verdict = _worst(verdicts)
+        verdict = _worst(verdicts + (["violation"] if registry_kinds else []))
         by_verdict[verdict] += 1
         district = meta.get("district") or "(none)"
         by_district.setdefault(district, Counter())[verdict] += 1
@@ -88,6 +95,7 @@ def summarise(run_doc: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) 
         rows.append({"camera_id": cid, "district": meta.get("district"), "lat": meta.get("lat"), "lon": meta.get("lon"),
                      "verdict": verdict, "items": len(recs), "items_failed": verdicts.count("failed"),
                      "events": n_events, "findings": n_findings, "kinds": dict(sorted(kinds.items())),
+                     "registry_findings": sorted(registry_kinds),
                      "articles": sorted(articles, key=_article_key), "footage_h": round(cam_footage / 3600, 4),
                      "checks": flagged_checks})
     n_done = sum(1 for r in records if r is not None)
@@ -116,7 +124,7 @@ def _article_key(a: str) -> tuple:
 
 
 SUMMARY_CSV_COLUMNS = ("camera_id", "district", "lat", "lon", "verdict", "items", "items_failed", "events",
-                       "findings", "kinds", "articles", "footage_h")
+                       "findings", "kinds", "articles", "footage_h", "registry_findings")
 
 
 def summary_csv(summary: Mapping[str, Any]) -> str:
@@ -127,8 +135,8 @@ def summary_csv(summary: Mapping[str, Any]) -> str:
         v = row.get(col)
         if col == "kinds":
             return ";".join(f"{k}:{n}" for k, n in v.items())
-        if col == "articles":
-            return ";".join(v)
+        if col in ("articles", "registry_findings"):
+            return ";".join(v or ())
         return v
 
     return csv_text(SUMMARY_CSV_COLUMNS, ([value(row, col) for col in SUMMARY_CSV_COLUMNS] for row in summary["cameras"]))

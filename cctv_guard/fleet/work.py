@@ -6,12 +6,9 @@ the engines move items and records, and the coordinator writes them."""
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import threading
 import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -28,38 +25,24 @@ class ItemTimeout(Exception):
     pass
 
 
-@lru_cache(maxsize=8)
-def _cached_baseline(path: str, mtime_ns: int, zones_json: str | None):
-    from dataclasses import replace
-
-    from cctv_guard.tamper.baseline import load_baseline
-
-    b = load_baseline(path)
-    if zones_json is not None:
-        b = replace(b, zones={k: tuple(tuple(p) for p in v) for k, v in json.loads(zones_json).items()})
-    return b
-
-
 def _item_baseline(item: WorkItem):
-    if item.baseline is None:
-        raise SourceError(item.problem or f"camera {item.camera_id} has no baseline")
-    zones = json.dumps(item.zones, sort_keys=True) if item.zones is not None else None
-    return _cached_baseline(item.baseline, os.stat(item.baseline).st_mtime_ns, zones)
+    from cctv_guard.workflow import camera_baseline
+
+    return camera_baseline(item.baseline, item.zones, problem=item.problem or f"camera {item.camera_id} has no baseline")
 
 
 def check_item(item: WorkItem) -> dict:
-    """The real work: check one recording against its camera's baseline -> a check@1 dict."""
-    from cctv_guard.tamper.check import check_source
+    """The real work: check one recording against its camera's baseline -> a check@1 dict,
+    enriched with the registered camera's facts and registry findings (cctv_guard.workflow)."""
+    from cctv_guard.workflow import check_camera
 
     if item.source is None:
         raise SourceError(item.problem or "nothing to check")
-    from cctv_guard.privacy import check_hook
-
     baseline = _item_baseline(item)
     # one worker per core (Ray counts each task as one CPU): decode and analyse in this thread only
-    result = check_source(item.source, baseline, every=item.every, keyframes_only=item.keyframes_only,
-                          camera_id=item.camera_id, privacy_fn=check_hook(baseline) if item.privacy else None, threads=1)
-    return result.to_json()
+    checked = check_camera(item.source, baseline, camera=item.camera, camera_id=item.camera_id, privacy=item.privacy,
+                           every=item.every, keyframes_only=item.keyframes_only, threads=1)
+    return checked.doc
 
 
 def render_report(item: WorkItem, check: dict) -> str | None:

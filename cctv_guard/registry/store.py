@@ -425,12 +425,10 @@ class Registry:
     def load_baseline(self, camera_id: str, profile: str | None = None) -> Any:
         """The camera's current :class:`cctv_guard.tamper.baseline.Baseline` with the registry's zones
         (which may have been edited since the baseline was taken)."""
-        from cctv_guard.tamper import baseline as bl
+        from cctv_guard.workflow import camera_baseline
 
-        path = self.baseline_path(camera_id, profile)
-        b = bl.load_baseline(path)
-        cam = self.get_camera(camera_id)
-        return replace(b, zones={z.name: z.points for z in cam.zones})
+        return camera_baseline(self.baseline_path(camera_id, profile),
+                               {z.name: [list(p) for p in z.points] for z in self.get_camera(camera_id).zones})
 
     # -- check history
 

@@ -75,7 +75,8 @@ def audit_summary_html(summary: Mapping[str, Any], run_dir: str | os.PathLike | 
     cameras = list(summary["cameras"])
     flagged = [{"camera_id": c["camera_id"], "href": _check_link(c.get("checks") or [], run),
                 "cells": (c.get("district") or "", c["verdict"], c["events"], c["findings"],
-                          ", ".join(f"{k}×{n}" for k, n in (c.get("kinds") or {}).items()),
+                          ", ".join([f"{k}×{n}" for k, n in (c.get("kinds") or {}).items()]
+                                    + [f"{k} (registry)" for k in c.get("registry_findings") or ()]),
                           ", ".join(str(a) for a in c.get("articles") or []), c["items_failed"])}
                for c in cameras if c["verdict"] in ("violation", "failed")]
     return render_template(
