@@ -499,8 +499,29 @@ def score(clip: Clip, events: list[dict]) -> dict:
 # --- one scene --------------------------------------------------------------------------------
 
 
+def clip_spec(clip: Clip) -> dict:
+    """What a rendered clip was made from (JSON round-tripped: tuples become lists)."""
+    return json.loads(json.dumps(asdict(clip)))
+
+
+def _spec_path(path: Path) -> Path:
+    return path.with_name(path.name + ".spec.json")
+
+
+def _write_spec(path: Path, spec: dict) -> None:
+    _spec_path(path).write_text(json.dumps(spec, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _reusable(path: Path, spec: dict) -> bool:
+    """A kept clip may stand in for a fresh render when it was made from the same specification."""
+    try:
+        return path.is_file() and json.loads(_spec_path(path).read_text(encoding="utf-8")) == spec
+    except (OSError, ValueError):
+        return False
+
+
 def run_scene(scene: Scene, *, seed: int, n_tamper: int, n_normal: int, via: str, keyframes_only: bool,
-              workdir: str, keep: bool) -> dict:
+              workdir: str, keep: bool, reuse: bool = False) -> dict:
     cv2.setNumThreads(1)
     t_start, cpu_start = time.perf_counter(), time.process_time()
     bank = SceneBank(scene)
@@ -512,8 +533,11 @@ def run_scene(scene: Scene, *, seed: int, n_tamper: int, n_normal: int, via: str
     folder = Path(workdir) / scene.name
     folder.mkdir(parents=True, exist_ok=True)
     ref = Scenario("baseline", "normal", duration_s=base_s)
-    ref_path = write_mp4(folder / "baseline.mp4", render_scenario(ref, geometry, bank.window(0.0, base_s), fps), fps, crf=BASE_CRF,
-                         preset="superfast")
+    ref_spec = {"baseline_s": round(base_s, 3), "fps": round(fps, 3), "crf": BASE_CRF, "clip_size": list(bank.out_wh)}
+    ref_path = folder / "baseline.mp4"
+    if not (reuse and _reusable(ref_path, ref_spec)):
+        write_mp4(ref_path, render_scenario(ref, geometry, bank.window(0.0, base_s), fps), fps, crf=BASE_CRF, preset="superfast")
+        _write_spec(ref_path, ref_spec)
     baseline = det.baseline(ref_path)
     clips = scene_clips(scene, seed, n_tamper, n_normal, span)
     background = None
@@ -526,7 +550,10 @@ def run_scene(scene: Scene, *, seed: int, n_tamper: int, n_normal: int, via: str
         sc = build_scenario(clip, bank, background, bank.window(base_s, bank.duration_s, clip.offset_s))
         path = folder / f"{clip.name}.mp4"
         t0 = time.perf_counter()
-        write_mp4(path, render_scenario(sc, geometry, frame_at, fps), fps, crf=clip.crf, preset="superfast")
+        spec = clip_spec(clip)
+        if not (reuse and _reusable(path, spec)):
+            write_mp4(path, render_scenario(sc, geometry, frame_at, fps), fps, crf=clip.crf, preset="superfast")
+            _write_spec(path, spec)
         t1 = time.perf_counter()
         events = det.check(path, baseline)
         t2 = time.perf_counter()
@@ -647,6 +674,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", dest="json_out", help="write the full report (per clip) as JSON here")
     ap.add_argument("--md", help="write the Markdown tables here")
     ap.add_argument("--keep", help="keep the rendered clips in this folder")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --keep: check clips already kept there (same specification) instead of rendering them again")
     args = ap.parse_args(argv)
 
     scenes = read_scenes(Path(args.manifest), Path(args.data))
@@ -664,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     workdir = args.keep or tempfile.mkdtemp(prefix="cctv-bench-scenes-")
     job = partial(run_scene, seed=args.seed, n_tamper=args.tamper_clips, n_normal=args.normal_clips, via=args.via,
-                  keyframes_only=args.keyframes_only, workdir=workdir, keep=bool(args.keep))
+                  keyframes_only=args.keyframes_only, workdir=workdir, keep=bool(args.keep), reuse=bool(args.reuse and args.keep))
     order = sorted(scenes, key=lambda s: -s.path.stat().st_size)  # big files first: better packing
     log(f"{len(scenes)} scenes, {args.tamper_clips}+{args.normal_clips} clips each, {args.workers} workers, work in {workdir}")
     results = {}

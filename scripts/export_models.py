@@ -159,6 +159,8 @@ RECORDS = {
         "input": {"color": "RGB", "dtype": "uint8", "layout": "NHWC", "size": 280,
                   "scaling": "in the graph: (x - 130) * 0.012667 (the TFLite input quantisation)"},
         "output_kind": "probabilities",
+        "embedding": "output 'embedding' float32 [1, 1280]: globally average-pooled head features after ReLU6 "
+                     "(the dense layer's input), added by scripts/add_embedding_output.py",
     },
 }
 
@@ -200,6 +202,10 @@ def main() -> None:
             raw, dst = Path(tmp) / f"{name}.onnx", out / f"{name}.onnx"
             tf2onnx(CONVERSIONS[name](src), raw)
             finish(raw, dst, args.weights)
+            if name == CLS:  # the pooled features as a second output, for the privacy scene head
+                from add_embedding_output import add_embedding_output
+
+                add_embedding_output(dst, dst)
             if args.keep_raw:
                 shutil.copyfile(raw, out / f"{name}.fp32.onnx")
             rec = dict(RECORDS[name])

@@ -85,7 +85,7 @@ def test_an_outdated_baseline_gets_a_note(baseline_file, tmp_path):
                             "--start", "20", "--end", "26"])
     assert r.exit_code == 0, r.output
     notes = [line for line in r.stderr.splitlines() if line.startswith("note:")]
-    assert len(notes) == 1 and "rebuild it from this camera's video" in notes[0]
+    assert len(notes) == 1 and "rebuild it from at least 10 s of this camera's video" in notes[0]
     assert json.loads(r.stdout)["notes"] and "note:" not in r.stdout
     fresh = runner.invoke(app, ["check", str(NORMAL), "--baseline", str(baseline_file), "--no-privacy",
                                 "--start", "20", "--end", "26"])

@@ -98,3 +98,14 @@ def test_deeply_nested_yaml_is_a_config_error(tmp_path):
     """Issue 13 (4): a RecursionError must not escape as an internal error."""
     with pytest.raises(ConfigError, match="nested too deeply|not valid YAML"):
         load_yaml_model(write(tmp_path, "a: " + "[" * 20000 + "]" * 20000 + "\n"), Conf)
+
+
+def test_another_word_for_a_known_key_is_named(tmp_path):
+    """edge.yaml with `source:` where the watcher reads `url:` (issue 13 #18)."""
+    from cctv_guard.edge.watch import EdgeConfig
+
+    p = tmp_path / "edge.yaml"
+    p.write_text("cameras:\n  - id: A\n    source: rtsp://10.0.0.1/s\n    baseline: a.baseline\n")
+    with pytest.raises(ConfigError) as info:
+        load_yaml_model(p, EdgeConfig)
+    assert str(info.value).startswith("edge.yaml:3: cameras[0].source: unknown key (did you mean 'url'?)")

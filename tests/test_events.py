@@ -81,7 +81,8 @@ def test_peak_details_and_confidence():
     assert e.article == ARTICLES["covered"] == "16(7)"
     assert 0.5 < e.confidence < 0.99
     j = e.to_json()
-    assert set(j) == {"kind", "article", "start_s", "end_s", "confirmed_s", "confidence", "details", "evidence"}
+    assert set(j) == {"kind", "article", "start_s", "end_s", "confirmed_s", "confidence", "details", "evidence",
+                      "legal", "onvif_topic", "gb28181"}  # the last three added by issue 16 (docs/contracts.md)
 
 
 def test_kinds_are_independent_and_sorted():

@@ -158,8 +158,9 @@ def test_finding_points_at_its_best_frame_and_best_sightings():
 def test_finding_json_matches_the_contract():
     (f,) = P.fuse_frames([frame(cue("detector:toilet", 0.9), cue("classifier:toilet seat", 0.5))])
     doc = f.to_json()
-    assert set(doc) == {"kind", "article", "zone", "confidence", "cues"}
+    assert set(doc) >= {"kind", "article", "zone", "category", "confidence", "cues"}  # others may add fields
     assert doc["kind"] == "privacy" and doc["article"] == "9(3)"
+    assert doc["category"] == "toilet_urinal"  # no scene cue: the zone's usual category
     for c in doc["cues"]:
         assert set(c) == {"cue", "score", "box"}
         assert len(c["box"]) == 4  # classifier cues get the whole frame

@@ -320,8 +320,29 @@ class CrudSuite:
         assert c2.findings(today) == []
         assert c3.filing_due == date(2011, 6, 30) and c3.filing_overdue(today)
         assert c4.filing_due is None and c4.findings(today) == []
-        assert not c1.filing_overdue(date(2026, 4, 30))  # due day itself is still in time
+        assert not c1.filing_overdue(date(2026, 4, 30), ["gansu-78"])  # due day itself is still in time
+        # Order 799 Art. 14: 30 days after going live (installed 2026-03-01 -> 2026-03-31)
+        assert c1.national_filing_due == date(2026, 3, 31)
+        assert not c1.filing_overdue(date(2026, 3, 31), ["national-799"]) and c1.filing_overdue(date(2026, 4, 1), ["national-799"])
+        assert c1.overdue_regimes(date(2026, 4, 30)) == ["national-799"]
+        assert c3.national_filing_due == date(2025, 6, 30)  # live before 2025-04-01: 90 days of grace
         assert [c.id for c in reg.list_cameras(overdue=True, today=today)] == ["GS-LZ-0001", "GS-LZ-0003"]
+        assert [c.id for c in reg.list_cameras(overdue=True, today=date(2026, 4, 15), regimes=["gansu-78"])] == ["GS-LZ-0003"]
+        assert [c.id for c in reg.list_cameras(overdue=True, today=date(2026, 4, 15), regimes=["national-799"])] == [
+            "GS-LZ-0001", "GS-LZ-0003"]
+
+    def test_go_live_and_retention_round_trip(self, reg, reopen) -> None:
+        reg.add_camera(cam(1, go_live=date(2026, 3, 10), retention_days=90))
+        reg.add_camera(cam(2))
+        reg.update_camera("GS-LZ-0002", retention_days="20", go_live="2026-04-02")
+        with reopen() as again:
+            c1, c2 = again.get_camera("GS-LZ-0001"), again.get_camera("GS-LZ-0002")
+        assert (c1.go_live, c1.retention_days) == (date(2026, 3, 10), 90)
+        assert (c2.go_live, c2.retention_days) == (date(2026, 4, 2), 20)
+        assert c1.national_filing_due == date(2026, 4, 9)  # go-live, not installation, starts Art. 14's 30 days
+        assert [f["kind"] for f in c2.findings(date(2026, 4, 3))] == ["retention_short"]
+        with pytest.raises(RegistryError, match="retention_days"):
+            reg.update_camera("GS-LZ-0001", retention_days=0)
 
     def test_reopen_keeps_everything(self, reg, reopen) -> None:
         reg.add_camera(cam(1, zones=(make_zone("must_see", [(0, 0), (5, 0), (5, 5)]),)))
@@ -583,7 +604,7 @@ def _write_csv(path: Path, n: int, prefix: str = "K") -> None:
         w.writerow(CSV_COLUMNS)
         for i in range(n):
             w.writerow([f"{prefix}-{i:06d}", f"Camera {i} {'x' * 120}", 36 + i * 1e-6, 103.8, "street", "PSB",
-                        "2026-01-01", "", "yes", "n" * 200])
+                        "2026-01-01", "", "yes", "n" * 200, "2026-01-05", 30])
 
 
 @pytest.mark.slow

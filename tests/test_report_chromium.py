@@ -163,3 +163,62 @@ def test_check_cli_html_option(tmp_path):
     probe = tmp_path / "probe.html"
     probe.write_text(_with_probe(html, keep_csp=False), encoding="utf-8")
     assert _loaded_images(tmp_path, probe) == "2/2"
+
+
+# --- Chinese without CJK fonts on the viewer's machine (issue 13 #16) ---------------------------------
+
+
+def _latin_only_fontconfig(tmp: Path) -> dict[str, str]:
+    """An environment in which Chromium sees only the Latin fonts of Debian's fonts-liberation."""
+    import os
+
+    latin = Path("/usr/share/fonts/truetype/liberation")
+    if not latin.is_dir():
+        pytest.skip("fonts-liberation not installed")
+    conf = tmp / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?><fontconfig><dir>{latin}</dir><cachedir>{tmp / "fc-cache"}</cachedir></fontconfig>',
+                    encoding="utf-8")
+    return dict(os.environ, FONTCONFIG_FILE=str(conf))
+
+
+def _shot(tmp: Path, html: Path, env: dict[str, str] | None, name: str) -> np.ndarray:
+    png = tmp / f"{name}.png"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
+           f"--user-data-dir={tmp / ('profile-' + name)}", f"--screenshot={png}", "--window-size=1280,400", html.as_uri()]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    img = cv2.imread(str(png))
+    assert img is not None, r.stderr[-2000:]
+    return img
+
+
+def test_chinese_renders_with_the_embedded_font_where_no_cjk_font_is_installed(tmp_path):
+    """The header of a --lang zh report, in a Chromium that sees no CJK font: with the embedded
+    subset the Chinese looks as it does with Noto Sans CJK installed; without it, it is boxes."""
+    from cctv_guard.reports import fonts
+
+    if fonts.find_font() is None or "NotoSansCJK" not in fonts.find_font().name:
+        pytest.skip("Noto Sans CJK not installed (CI installs fonts-noto-cjk)")
+    doc = {"schema": reports.SCAN_SCHEMA, "items": []}
+    page = reports.render_html(doc, lang="zh")
+    assert "@font-face" in page
+    embedded, stripped = tmp_path / "embedded.html", tmp_path / "stripped.html"
+    embedded.write_text(page, encoding="utf-8")
+    stripped.write_text(re.sub(r"@font-face\{[^}]*\}", "", page), encoding="utf-8")
+    env = _latin_only_fontconfig(tmp_path)
+    # the regulation's title under the report title: Chinese only, regular weight
+    rows, cols = slice(54, 86), slice(20, 260)
+
+    def grey(img: np.ndarray) -> np.ndarray:  # blurred: the glyphs' shapes, not their anti-aliasing
+        return cv2.GaussianBlur(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), (0, 0), 2)[:, cols].astype(int)
+
+    with_font = grey(_shot(tmp_path, embedded, env, "with-font"))
+    boxes = grey(_shot(tmp_path, stripped, env, "boxes"))
+    system = grey(_shot(tmp_path, stripped, None, "system"))[rows]
+
+    def unlike(img: np.ndarray) -> float:
+        """Mean difference from the installed font's rendering, at the best vertical offset (the
+        Latin fallback font changes the line heights a little)."""
+        return min(float(np.abs(img[rows.start + dy:rows.stop + dy] - system).mean()) for dy in range(-6, 7))
+
+    assert unlike(with_font) < 6  # the same glyphs as the installed Noto font
+    assert unlike(boxes) > 3 * max(unlike(with_font), 1.0)  # without the embedded font: boxes

@@ -137,7 +137,9 @@ def test_truncated_video_with_index_up_front_ends_early_without_error(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with open_source(path) as src:
         frames = list(src.frames())
+        stats = src.stats
     assert 5 < len(frames) < 60
+    assert stats.truncated and not stats.ended_early  # cut short, not a recording that stopped (issue 13 #6)
 
 
 def _put(d: Path, name: str, content: bytes | None) -> Path:

@@ -88,3 +88,36 @@ def test_audit_planner_and_watcher_take_the_registry_zones(registered, tmp_path)
     item = plan.items[0]
     assert item.zones == {"must_see": ZONE} and item.camera["id"] == "GS-001"
     assert [f["kind"] for f in plan.cameras[0].findings] == ["signage_missing"]
+
+
+def test_reports_picture_events_with_the_frames_the_check_kept(tmp_path, samples_dir, monkeypatch):
+    """`check --html` draws each event from the frame that confirmed it, kept by the check,
+    instead of decoding the footage again (issue 12 item 2)."""
+    from typer.testing import CliRunner
+
+    from cctv_guard.cli.app import app
+    from cctv_guard.reports import frames as report_frames
+    from cctv_guard.tamper.baseline import build_baseline, save_baseline
+    from cctv_guard.tamper.check import check_source
+
+    moved = samples_dir / "vtest_moved.mp4"
+    if not moved.exists():
+        pytest.skip("samples/ not made")
+    b = build_baseline(str(samples_dir / "vtest_normal.mp4"), end=8.0)
+    result = check_source(str(moved), b)
+    assert [e.kind for e in result.events] == ["moved"]
+    assert set(result.event_frames) == {0} and result.event_frames[0].ndim == 3  # the colour frame at confirmation
+
+    grab = report_frames.grab_frames
+
+    def no_reread(source, *args, **kwargs):
+        assert str(source) != str(moved), "the report decoded the checked footage again"
+        return grab(source, *args, **kwargs)  # (the baseline's own footage may be read for its view)
+
+    monkeypatch.setattr(report_frames, "grab_frames", no_reread)
+    save_baseline(b, tmp_path / "n.baseline")
+    r = CliRunner().invoke(app, ["check", str(moved), "--baseline", str(tmp_path / "n.baseline"), "--no-privacy",
+                                 "--html", str(tmp_path / "r.html")])
+    assert r.exit_code == 1, r.output
+    page = (tmp_path / "r.html").read_text()
+    assert page.count("data:image/jpeg;base64,") >= 2  # the baseline view and the event's frame

@@ -10,15 +10,36 @@ Exit codes (docs/cli.md): 0 compliant / nothing found, 1 violations or events fo
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from typing import Optional
 
 import typer
+from typer.core import TyperArgument, TyperOption
 
 from cctv_guard import __version__
 from cctv_guard.cli import archive, articles, audit, camera, ledger, report, scan, tamper, watch
-from cctv_guard.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, err, fail, out
+from cctv_guard.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, err, esc, fail, out
 from cctv_guard.core.errors import CctvGuardError
+
+# How typer shows a parameter's value in --help: plain words instead of Python annotations
+# ('<str>', '<list[str]>'), and nothing for flags, which take no value.
+_TYPE_WORDS = {"<str>": "TEXT", "<int>": "INTEGER", "<float>": "NUMBER", "<Path>": "PATH", "<list[str]>": "TEXT",
+               "<list[Path]>": "PATH", "<bool>": None}
+
+
+def _plain_type(display):
+    def show(param, ctx):
+        if getattr(param, "is_flag", False):
+            return None
+        label = display(param, ctx)
+        return _TYPE_WORDS.get(label, label)
+
+    return show
+
+
+TyperOption.display_type_rich = _plain_type(TyperOption.display_type_rich)
+TyperArgument.display_type_rich = _plain_type(TyperArgument.display_type_rich)
 
 app = typer.Typer(
     name="cctv-guard",
@@ -58,6 +79,15 @@ app.command("watch")(watch.watch_cmd)
 app.command("audit", help=audit.AUDIT_HELP)(audit.audit_cmd)
 
 
+def _reflow(doc: str | None) -> str | None:
+    """A help text whose paragraphs are single lines, so the terminal wraps them once (the sources
+    are wrapped at 100 columns); paragraphs marked with \\b (examples) keep their lines."""
+    if not doc:
+        return doc
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(p if p.startswith("\b") else " ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
 def _guard_commands(typer_app: typer.Typer) -> None:
     """Make every command turn a CctvGuardError into a one-line error and exit code 2, so the
     behaviour is the same through `main()`, `python -m cctv_guard` and typer's CliRunner."""
@@ -77,6 +107,7 @@ def _guard_commands(typer_app: typer.Typer) -> None:
 
     for command in typer_app.registered_commands:
         if command.callback is not None and not getattr(command.callback, "__wrapped__", None):
+            command.help = _reflow(command.help or command.callback.__doc__)
             command.callback = guard(command.callback)
     for group in typer_app.registered_groups:
         if group.typer_instance is not None:
@@ -88,13 +119,11 @@ _guard_commands(app)
 
 def main() -> None:
     """Entry point: run the typer app, mapping errors to the documented exit codes."""
-    from rich.markup import escape
-
     try:
         # Without standalone mode click returns the code of a typer.Exit instead of raising it.
         code = app(standalone_mode=False)
     except CctvGuardError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+        fail(str(exc))
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -108,8 +137,8 @@ def main() -> None:
         if callable(getattr(exc, "format_message", None)) and hasattr(exc, "exit_code"):  # click/typer usage errors
             ctx = getattr(exc, "ctx", None)
             where = ctx.command_path if ctx is not None else "cctv-guard"
-            err.print(f"[bold red]error:[/] {escape(exc.format_message())} (see {escape(where)} --help)", soft_wrap=True)
+            fail(f"{exc.format_message()} (see {where} --help)")
             sys.exit(EXIT_INPUT)
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", markup=True)
+        err.print(f"[bold red]internal error:[/] {esc(f'{type(exc).__name__}: {exc}')}", markup=True, soft_wrap=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -14,8 +14,10 @@ from cctv_guard.cli.common import (
     archive_progress,
     emit_json,
     err,
+    esc,
     human_bytes,
     out,
+    output_file,
 )
 from cctv_guard.core.durations import parse_duration, parse_when
 
@@ -28,18 +30,14 @@ archive_app = typer.Typer(
 
 
 def _print_findings(findings) -> None:
-    from rich.markup import escape
-
     for f in findings:
         where = f"{f.camera}: " if f.camera else ""
-        err.print(f"[bold red]{f.article}[/] {f.kind}: {escape(where + f.message)}", soft_wrap=True)
+        err.print(f"[bold red]{f.article}[/] {f.kind}: {esc(where + f.message)}", soft_wrap=True)
 
 
 def _print_problems(problems, limit: int = 20) -> None:
-    from rich.markup import escape
-
     for p in problems[:limit]:
-        err.print(f"[yellow]warning:[/] {escape(p.path)}: {escape(p.problem)}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {esc(p.path)}: {esc(p.problem)}", soft_wrap=True)
     if len(problems) > limit:
         err.print(f"[yellow]warning:[/] … and {len(problems) - limit} more problems (see --json)")
 
@@ -56,8 +54,8 @@ def archive_scan_cmd(
     nominal: Optional[str] = typer.Option(None, "--nominal", help="Nominal file length (default: the median per camera)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge as of this date/time (default: end of the newest footage)."),
     no_probe: bool = typer.Option(False, "--no-probe", help="Use file names only; do not read container durations."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write cctv-guard/archive-scan@1 JSON to FILE, or - for stdout."),
-    html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Write a self-contained HTML report."),
+    json_out: Optional[str] = typer.Option(None, "--json", callback=output_file, help="Write cctv-guard/archive-scan@1 JSON to FILE, or - for stdout."),
+    html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", callback=output_file, help="Write a self-contained HTML report."),
 ) -> None:
     """Per camera: how far back footage is kept, missing days, recording gaps, short files.
 
@@ -70,7 +68,6 @@ def archive_scan_cmd(
       cctv-guard archive scan /nvr/export -p "{camera}/{date:%Y-%m-%d}/{time:%H%M%S}.mp4" --gap 5m --json scan.json
       cctv-guard archive scan /nvr/export -p "{camera}_{date:%Y%m%d_%H%M%S}.ts" --as-of 2026-11-28 --json -
     """
-    from rich.markup import escape
     from rich.table import Table
 
     from cctv_guard import custody as archive
@@ -92,29 +89,33 @@ def archive_scan_cmd(
 
         reports.write_html(html_out, archive.scan_to_json(report))
     table = Table("camera", "files", "size", "oldest", "kept days", "missing days", "gaps", "short files",
-                  title=f"Archive {escape(report.root)} as of {report.as_of:%Y-%m-%d %H:%M}")
+                  title=f"Archive {esc(report.root)} as of {report.as_of:%Y-%m-%d %H:%M}")
     for c in report.cameras:
         gap_total = sum(g.duration_s for g in c.gaps)
         table.add_row(
-            escape(c.camera), str(c.files), human_bytes(c.bytes), f"{c.first:%Y-%m-%d %H:%M}",
+            esc(c.camera), str(c.files), human_bytes(c.bytes), f"{c.first:%Y-%m-%d %H:%M}",
             f"[red]{c.kept_days:.1f}[/]" if c.kept_days < report.min_days else f"{c.kept_days:.1f}",
             str(len(c.missing_days)), f"{len(c.gaps)} ({archive.format_span(gap_total)})" if c.gaps else "0",
             str(len(c.short_files)),
         )
     (err if json_out == "-" else out).print(table)
     if not report.cameras:
-        err.print(f"[yellow]no file under {escape(str(root))} matches {escape(camera_pattern)!s}[/] ({report.unmatched} other files)")
+        err.print(f"[yellow]no file under {esc(str(root))} matches {esc(camera_pattern)!s}[/] ({report.unmatched} other files)")
     _print_findings(report.findings)
     _print_problems(list(report.problems))
     raise typer.Exit(EXIT_FOUND if report.findings else EXIT_OK)
 
 
+FOLLOW_HELP = "Follow symlinks that point outside ROOT too (default: warn and leave them out)."
+
+
 def _trusted_keys(home: Optional[str], key: Optional[Path], public_keys: list[str]) -> list[str]:
     from cctv_guard.core.home import resolve_home
-    from cctv_guard.custody.signing import default_key_path, trusted_public_hex
+    from cctv_guard.custody.signing import default_key_path, parse_public_hex, trusted_public_hex
 
+    given = [parse_public_hex(k) for k in public_keys]  # a mistyped key is an error, not an untrusted seal
     found = [trusted_public_hex(key) if key else None, trusted_public_hex(default_key_path(resolve_home(home)))]
-    return [k for k in found if k] + [k.strip().lower() for k in public_keys]
+    return [k for k in found if k] + given
 
 
 @archive_app.command("seal")
@@ -128,7 +129,8 @@ def archive_seal_cmd(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Hashing threads (default: up to 4)."),
     settle: str = typer.Option("60s", "--settle", help="Leave out files modified more recently than this (still recording)."),
     no_probe: bool = typer.Option(False, "--no-probe", help="Do not read durations/timestamps from video headers."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write a JSON summary to FILE, or - for stdout."),
+    follow_outside: bool = typer.Option(False, "--follow-outside-links", help=FOLLOW_HELP),
+    json_out: Optional[str] = typer.Option(None, "--json", callback=output_file, help="Write a JSON summary to FILE, or - for stdout."),
 ) -> None:
     """Record a signed, hash-chained manifest of every file under ROOT.
 
@@ -142,7 +144,6 @@ def archive_seal_cmd(
       cctv-guard archive seal /nvr/export --important "GS-LZ-0012/20261120/*" --full
       cctv-guard archive seal /nvr/export --out /secure/seals --key /secure/seal.pem
     """
-    from rich.markup import escape
 
     from cctv_guard import custody as archive
     from cctv_guard.core.home import resolve_home
@@ -155,7 +156,7 @@ def archive_seal_cmd(
     with bar:
         result = archive.seal_archive(root, signing_key, out_dir=out_dir, full=full, important=important,
                                       probe=not no_probe, jobs=jobs, progress=update, index=home_dir / archive.SEAL_INDEX,
-                                      settle_s=settle_s)
+                                      settle_s=settle_s, follow_outside=follow_outside)
     if json_out:
         emit_json({
             "schema": "cctv-guard/archive-seal@1", "seal": str(result.path), "files": result.count, "bytes": result.bytes,
@@ -166,11 +167,14 @@ def archive_seal_cmd(
         }, json_out)
     err.print(
         f"sealed {result.count} files ({human_bytes(result.bytes)}): {result.hashed} hashed, {result.reused} unchanged "
-        f"since {escape(result.previous.name) if result.previous else 'no previous seal'}\n"
-        f"manifest {escape(str(result.path))}\nhead {result.head}  key {signing_key.public_hex[:16]}…",
+        f"since {esc(result.previous.name) if result.previous else 'no previous seal'}\n"
+        f"manifest {esc(str(result.path))}\nhead {result.head}  key {signing_key.public_hex[:16]}…",
         soft_wrap=True,
     )
     _print_problems(list(result.problems))
+    if result.skipped:
+        err.print(f"[yellow]note:[/] {result.skipped} files changed in the last {esc(settle)} were left out as still being "
+                  "recorded; seal again once they are complete, or pass --settle 0 to seal files just copied in", soft_wrap=True)
 
 
 @archive_app.command("verify")
@@ -184,8 +188,9 @@ def archive_verify_cmd(
     full: bool = typer.Option(False, "--full", help="Re-hash every file instead of trusting unchanged size+mtime."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge retention as of this time (default: now)."),
     retention_days: int = typer.Option(30, "--retention-days", help="Storage period of ordinary footage (Art. 16(8))."),
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write cctv-guard/archive-verify@1 JSON to FILE, or - for stdout."),
-    html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Write a self-contained HTML report."),
+    follow_outside: bool = typer.Option(False, "--follow-outside-links", help=FOLLOW_HELP),
+    json_out: Optional[str] = typer.Option(None, "--json", callback=output_file, help="Write cctv-guard/archive-verify@1 JSON to FILE, or - for stdout."),
+    html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", callback=output_file, help="Write a self-contained HTML report."),
 ) -> None:
     """Check the seal's signature and chain, then list altered, deleted and added files.
 
@@ -199,7 +204,6 @@ def archive_verify_cmd(
       cctv-guard archive verify /nvr/export --full --json verify.json
       cctv-guard archive verify /mnt/copy --public-key 3b6a27bc… --as-of 2026-11-28
     """
-    from rich.markup import escape
 
     from cctv_guard import custody as archive
     from cctv_guard.core.home import resolve_home
@@ -210,7 +214,7 @@ def archive_verify_cmd(
     with bar:
         report = archive.verify_archive(root, seal=seal, out_dir=out_dir, trusted_keys=trusted, full=full, as_of=when,
                                         retention_days=retention_days, progress=update,
-                                        index=resolve_home(home) / archive.SEAL_INDEX)
+                                        index=resolve_home(home) / archive.SEAL_INDEX, follow_outside=follow_outside)
     if json_out:
         emit_json(archive.verify_to_json(report), json_out)
     if html_out:
@@ -218,9 +222,9 @@ def archive_verify_cmd(
 
         reports.write_html(html_out, archive.verify_to_json(report))
     s = report.seal
-    status = "[green]intact[/]" if s.broken is None else f"[bold red]BROKEN[/] ({escape(s.broken)})"
+    status = "[green]intact[/]" if s.broken is None else f"[bold red]BROKEN[/] ({esc(s.broken)})"
     signer = {True: "trusted key", False: "[red]unknown key[/]", None: "no trusted key to compare (use --public-key)"}[s.signer_trusted]
-    err.print(f"seal {escape(s.path.name)} ({s.header.created if s.header else '?'}, {s.count} files): {status}, {signer}", soft_wrap=True)
+    err.print(f"seal {esc(s.path.name)} ({s.header.created if s.header else '?'}, {s.count} files): {status}, {signer}", soft_wrap=True)
     counts = {k: len(report.of(k)) for k in ("altered", "deleted", "added", "touched", "unreadable")}
     err.print(f"{report.unchanged} unchanged, " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     for c in report.changes:
@@ -229,8 +233,8 @@ def archive_verify_cmd(
         elif c.kind == "deleted" or c.kind == "altered":
             note = " [red](inside the storage period)[/]" if c.within_retention else ""
         else:
-            note = f" ({escape(c.detail)})" if c.detail else ""
-        (err if json_out == "-" else out).print(f"{c.kind:<10} {escape(c.path)}{note}", soft_wrap=True)
+            note = f" ({esc(c.detail)})" if c.detail else ""
+        (err if json_out == "-" else out).print(f"{c.kind:<10} {esc(c.path)}{note}", soft_wrap=True)
     _print_findings(report.findings)
     _print_problems(list(report.problems))
     raise typer.Exit(EXIT_FOUND if report.findings else EXIT_OK)

@@ -11,6 +11,7 @@ from cctv_guard.cli.common import (
     DB_OPTION,
     HOME_OPTION,
     err,
+    esc,
     fail,
 )
 
@@ -113,7 +114,6 @@ def audit_cmd(
     db: Optional[str] = DB_OPTION,
     retry_failed: bool = typer.Option(False, "--retry-failed", help="With --resume: also re-run the items that failed."),
 ) -> None:
-    from rich.markup import escape
 
     from cctv_guard import fleet as _audit
     from cctv_guard.fleet.config import WindowConfig, load_fleet
@@ -139,7 +139,7 @@ def audit_cmd(
         run = _audit.create_run(cfg, out_dir, home=str(home) if home else None, db=db)
     err.print(f"audit of {len(run.plan.cameras)} cameras, {len(run.plan.items)} recordings "
               f"({', '.join(run.plan.days) if len(run.plan.days) <= 3 else run.plan.days[0] + ' … ' + run.plan.days[-1]}) "
-              f"-> {escape(str(run.dir))}", soft_wrap=True)
+              f"-> {esc(str(run.dir))}", soft_wrap=True)
     import signal
 
     def _terminate(signum, frame):  # systemctl stop / kill: stop like Ctrl-C (workers killed, results kept)
@@ -152,18 +152,22 @@ def audit_cmd(
                                      retry_failed=retry_failed)
     except KeyboardInterrupt:
         err.print(f"interrupted: {len(run.done_ids())} of {len(run.plan.items)} recordings are done and kept; "
-                  f"finish with: cctv-guard audit --resume {escape(str(run.dir))}", soft_wrap=True)
+                  f"finish with: cctv-guard audit --resume {esc(str(run.dir))}", soft_wrap=True)
         raise typer.Exit(130) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
     s = outcome.summary
     counts = ", ".join(f"{n} {v}" for v, n in s["by_verdict"].items()) or "no cameras"
-    err.print(f"cameras: {counts}; recordings: {s['totals']['items_done']} checked, {s['totals']['items_failed']} failed; "
-              f"{s['totals']['footage_h']:.2f} h of footage in {outcome.wall_s:.0f} s", soft_wrap=True)
+    missing = sum(1 for f in s["failures"] if str(f.get("reason", "")).startswith("no recordings found"))
+    failed = s["totals"]["items_failed"] - missing
+    checked = s["totals"]["items_done"] - s["totals"]["items_failed"]
+    err.print(f"cameras: {counts}; recordings: {checked} checked, {failed} failed"
+              + (f", {missing} camera-day(s) without recordings" if missing else "")
+              + f"; {s['totals']['footage_h']:.2f} h of footage in {outcome.wall_s:.0f} s", soft_wrap=True)
     for w in outcome.warnings:
-        err.print(f"[yellow]warning:[/] {escape(w)}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {esc(w)}", soft_wrap=True)
     for note, cams in s.get("baseline_notes", {}).items():
-        err.print(f"[yellow]note:[/] {len(cams)} camera(s), e.g. {escape(cams[0])}: {escape(note)}", soft_wrap=True)
+        err.print(f"[yellow]note:[/] {len(cams)} camera(s), e.g. {esc(cams[0])}: {esc(note)}", soft_wrap=True)
     for f in outcome.files:
-        err.print(f"wrote {escape(str(f))}", soft_wrap=True)
+        err.print(f"wrote {esc(str(f))}", soft_wrap=True)
     raise typer.Exit(outcome.exit_code)

@@ -15,12 +15,16 @@ from cctv_guard.cli.common import (
     DB_OPTION,
     HOME_OPTION,
     err,
+    esc,
     fail,
     out,
+    output_file,
     seconds_option,
     tamper_progress,
+    time_offset,
 )
 from cctv_guard.core.errors import CctvGuardError
+from cctv_guard.core.text import printable
 
 # camera: the camera registry (cctv_guard.registry); helpers are prefixed _cam.
 
@@ -73,8 +77,8 @@ def _cam_registry(ctx: typer.Context):
             yield reg
     except CctvGuardError as exc:
         for line in getattr(exc, "errors", [])[1:21]:
-            err.print(f"  {redact_text(line)}", markup=False, highlight=False, soft_wrap=True)
-        raise fail(redact_text(str(exc)).replace("[", "\\[")) from None
+            err.print(f"  {printable(redact_text(line))}", markup=False, highlight=False, soft_wrap=True)
+        raise fail(redact_text(str(exc))) from None
 
 
 def _cam_zones(specs: Optional[list[str]]) -> list:
@@ -103,6 +107,8 @@ def camera_add(
     signage: Optional[str] = typer.Option(None, "--signage", metavar="yes|no", help="Clear signage present (Art. 8)."),
     source: Optional[str] = typer.Option(None, "--source", metavar="URI", help="Stream URI (credentials are stored, never shown)."),
     notes: str = typer.Option("", "--notes", help="Free text."),
+    go_live: Optional[str] = typer.Option(None, "--go-live", metavar="YYYY-MM-DD", help="Date the system was put into use (Order 799 Art. 14; default: --installed)."),
+    retention_days: Optional[int] = typer.Option(None, "--retention-days", metavar="DAYS", help="Declared storage period of its footage (Order 799 Art. 14, 17)."),
     zone: Optional[list[str]] = typer.Option(None, "--zone", help=_CAM_ZONE_HELP),
     home: Optional[Path] = HOME_OPTION,
     db: Optional[str] = DB_OPTION,
@@ -119,27 +125,22 @@ def camera_add(
         cam = reg.add_camera({
             "id": camera_id, "name": name, "lat": lat, "lon": lon, "category": category, "operator": operator,
             "installed": installed, "filed": filed, "signage": signage, "source": source, "notes": notes,
-            "zones": _cam_zones(zone),
+            "go_live": go_live, "retention_days": retention_days, "zones": _cam_zones(zone),
         })
-        err.print(f"added camera [bold]{_cam_esc(cam.id)}[/] ({reg.location})", soft_wrap=True)
+        err.print(f"added camera [bold]{esc(cam.id)}[/] ({reg.location})", soft_wrap=True)
         _cam_print_findings(cam)
 
 
-def _cam_esc(text: object) -> str:
-    from rich.markup import escape
-
-    return escape(str(text))
-
-
-def _cam_print_findings(cam, console=None) -> None:
-    for f in cam.findings():
+def _cam_print_findings(cam, console=None, regimes=None) -> None:
+    for f in cam.findings(regimes=regimes):
         detail = f" (due {f['details']['due']}, {f['details']['days_overdue']} days ago)" if f["kind"] == "filing_overdue" else ""
-        (console or err).print(f"[yellow]finding:[/] {f['kind']}{detail} — Art. {f['article']}, penalty Art. "
-                               f"{f['penalty_article']}", soft_wrap=True)
+        cites = "; ".join(f"{c['regime']} Art. {c['article']}, " + (f"penalty Art. {c['penalty']}" if c["penalty"] else "no penalty stated")
+                          for c in f["legal"])
+        (console or err).print(f"[yellow]finding:[/] {esc(f['kind'])}{detail} — {esc(cites)}", soft_wrap=True)
 
 
-def _cam_row(c, today) -> list[str]:
-    findings = ", ".join(c.finding_kinds(today))
+def _cam_row(c, today, regimes=None) -> list[str]:
+    findings = ", ".join(c.finding_kinds(today, regimes))
     signage = "?" if c.signage is None else ("yes" if c.signage else "no")
     return [c.id, c.name, c.category, f"{c.lat:.6f}", f"{c.lon:.6f}", c.operator, c.installed.isoformat() if c.installed else "",
             c.filed.isoformat() if c.filed else "", signage, findings, c.source_redacted or ""]
@@ -150,11 +151,17 @@ _CAM_WIDE = _re_cam.compile("[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4d
 _CAM_HEADERS = ["id", "name", "category", "lat", "lon", "operator", "installed", "filed", "signage", "findings", "source"]
 
 
+class _CamRegime(str, _CamEnum):
+    gansu_78 = "gansu-78"
+    national_799 = "national-799"
+
+
 @camera_app.command("list")
 def camera_list(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print JSON (a list of cameras) instead of a table."),
-    overdue: bool = typer.Option(False, "--overdue", help="Only cameras whose Art. 11 filing is overdue."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only cameras whose filing is overdue (Order 78 Art. 11 or Order 799 Art. 14; see --regime)."),
+    regime: Optional[_CamRegime] = typer.Option(None, "--regime", help="Judge filings and findings under one regime only: gansu-78 or national-799 [default: both]."),
     home: Optional[Path] = HOME_OPTION,
     db: Optional[str] = DB_OPTION,
 ) -> None:
@@ -164,18 +171,20 @@ def camera_list(
     Examples:
       cctv-guard camera list
       cctv-guard camera list --overdue --json > unfiled.json
+      cctv-guard camera list --overdue --regime national-799
     """
     import json as _json
     from datetime import date as _date
 
     today = _date.today()
     with _cam_registry(ctx) as reg:
-        cams = reg.list_cameras(overdue=overdue, today=today)
+        regimes = [regime.value] if regime else None
+        cams = reg.list_cameras(overdue=overdue, today=today, regimes=regimes)
     if as_json:  # one camera per line: readable, and fast for fleets
-        body = ",\n".join(_json.dumps(c.to_dict(today=today), ensure_ascii=False) for c in cams)
+        body = ",\n".join(_json.dumps(_cam_dict(c, today, regimes), ensure_ascii=False) for c in cams)
         sys.stdout.write(f"[\n{body}\n]\n" if cams else "[]\n")
         return
-    rows = [_cam_row(c, today) for c in cams]
+    rows = [_cam_row(c, today, regimes) for c in cams]
     if len(rows) > _CAM_TABLE_RICH_MAX or not rows or not out.is_terminal:  # plain: fast, full values
         wide = _CAM_WIDE.findall  # display width: CJK and full-width characters take two cells
         cells = [[(v, len(v) if v.isascii() else len(v) + len(wide(v))) for v in r] for r in [_CAM_HEADERS] + rows]
@@ -189,9 +198,17 @@ def camera_list(
         for h in _CAM_HEADERS:  # fold, never truncate: an inspector must see every finding
             table.add_column(h, overflow="fold")
         for r in rows:
-            table.add_row(*(_cam_esc(v) for v in r))
+            table.add_row(*(esc(v) for v in r))
         out.print(table)
-    err.print(f"{len(rows)} camera(s){' with overdue filing' if overdue else ''}", soft_wrap=True)
+    under = f" under {regime.value}" if regime else ""
+    err.print(f"{len(rows)} camera(s){' with overdue filing' + under if overdue else ''}", soft_wrap=True)
+
+
+def _cam_dict(c, today, regimes) -> dict:
+    d = c.to_dict(today=today)
+    if regimes:
+        d["findings"] = c.findings(today, regimes=regimes)
+    return d
 
 
 @camera_app.command("show")
@@ -223,42 +240,44 @@ def camera_show(
                 "signage", "source", "notes", "created_at", "updated_at"):
         value = doc[key]
         value = {None: "", True: "yes", False: "no"}.get(value, value) if not isinstance(value, (int, float)) or isinstance(value, bool) else value
-        facts.add_row(f"[bold]{key}[/]", _cam_esc(value))
+        facts.add_row(f"[bold]{key}[/]", esc(value))
     out.print(facts)
     _cam_print_findings(cam, out)
     if cam.zones:
         out.print("[bold]zones[/]")
         for z in cam.zones:
-            out.print(f"  {_cam_esc(z.spec())}")
+            out.print(f"  {esc(z.spec())}")
     if bases:
         t = Table("sha256", "frame", "profiles", "window s", "source", "created", title="baselines (newest first)")
         for b in bases:
             window = f"{b.start_s if b.start_s is not None else 0:g}–{'end' if b.end_s is None else f'{b.end_s:g}'}"
             t.add_row(b.sha256[:12], f"{b.frame_size[0]}x{b.frame_size[1]}", ", ".join(b.profiles), window,
-                      _cam_esc(b.source or ""), b.created_at)
+                      esc(b.source or ""), b.created_at)
         out.print(t)
     if history:
         t = Table("checked", "verdict", "events", "findings", "kinds", "source", "report", title="recent checks")
         for c in history:
             t.add_row(c.checked_at, c.verdict, str(c.events), str(c.findings), ", ".join(c.kinds),
-                      _cam_esc(c.source or ""), _cam_esc(c.report_path or ""))
+                      esc(c.source or ""), esc(c.report_path or ""))
         out.print(t)
 
 
 @camera_app.command("edit")
 def camera_edit(
     ctx: typer.Context,
-    camera_id: str = typer.Argument(..., metavar="ID"),
-    name: Optional[str] = typer.Option(None, "--name"),
-    lat: Optional[float] = typer.Option(None, "--lat"),
-    lon: Optional[float] = typer.Option(None, "--lon"),
-    category: Optional[str] = typer.Option(None, "--category"),
-    operator: Optional[str] = typer.Option(None, "--operator"),
-    installed: Optional[str] = typer.Option(None, "--installed", metavar="YYYY-MM-DD|none"),
-    filed: Optional[str] = typer.Option(None, "--filed", metavar="YYYY-MM-DD|none"),
-    signage: Optional[str] = typer.Option(None, "--signage", metavar="yes|no|unknown"),
-    source: Optional[str] = typer.Option(None, "--source", metavar="URI|none"),
-    notes: Optional[str] = typer.Option(None, "--notes"),
+    camera_id: str = typer.Argument(..., metavar="ID", help="The registered camera to change."),
+    name: Optional[str] = typer.Option(None, "--name", help="New name or location."),
+    lat: Optional[float] = typer.Option(None, "--lat", help="New WGS84 latitude in degrees."),
+    lon: Optional[float] = typer.Option(None, "--lon", help="New WGS84 longitude in degrees."),
+    category: Optional[str] = typer.Option(None, "--category", help="New Art. 7 place category (see `camera add --help`)."),
+    operator: Optional[str] = typer.Option(None, "--operator", help="New operating unit (使用单位)."),
+    installed: Optional[str] = typer.Option(None, "--installed", metavar="YYYY-MM-DD|none", help="Installation date ('none' clears it)."),
+    filed: Optional[str] = typer.Option(None, "--filed", metavar="YYYY-MM-DD|none", help="Date filed with the county police (Art. 11; 'none' clears it)."),
+    signage: Optional[str] = typer.Option(None, "--signage", metavar="yes|no|unknown", help="Clear signage present (Art. 8)."),
+    source: Optional[str] = typer.Option(None, "--source", metavar="URI|none", help="Stream URI (credentials are stored, never shown; 'none' clears it)."),
+    notes: Optional[str] = typer.Option(None, "--notes", help="Free text (replaces the notes)."),
+    go_live: Optional[str] = typer.Option(None, "--go-live", metavar="YYYY-MM-DD|none", help="Date the system was put into use (Order 799 Art. 14; 'none' clears it)."),
+    retention_days: Optional[str] = typer.Option(None, "--retention-days", metavar="DAYS|none", help="Declared storage period of its footage in days ('none' clears it)."),
     zone: Optional[list[str]] = typer.Option(None, "--zone", help=_CAM_ZONE_HELP + " Replaces a zone of that name."),
     remove_zone: Optional[list[str]] = typer.Option(None, "--remove-zone", metavar="NAME", help="Drop a zone (repeatable)."),
     home: Optional[Path] = HOME_OPTION,
@@ -272,13 +291,14 @@ def camera_edit(
       cctv-guard camera edit GS-LZ-0012 --signage no --zone "must_see=0,200;640,200;640,480;0,480"
     """
     given = {"name": name, "lat": lat, "lon": lon, "category": category, "operator": operator, "installed": installed,
-             "filed": filed, "signage": signage, "source": source, "notes": notes}
+             "filed": filed, "signage": signage, "source": source, "notes": notes, "go_live": go_live,
+             "retention_days": retention_days}
     changes = {k: v for k, v in given.items() if v is not None}
     if not changes and not zone and not remove_zone:
         raise fail("nothing to change: give at least one option (see cctv-guard camera edit --help)")
     with _cam_registry(ctx) as reg:
         cam = reg.update_camera(camera_id, zones=_cam_zones(zone), remove_zones=remove_zone or (), **changes)
-        err.print(f"updated camera [bold]{_cam_esc(cam.id)}[/]", soft_wrap=True)
+        err.print(f"updated camera [bold]{esc(cam.id)}[/]", soft_wrap=True)
         _cam_print_findings(cam)
 
 
@@ -297,7 +317,7 @@ def camera_remove(
         typer.confirm(f"Remove camera {camera_id!r} with its baselines and check history?", abort=True)
     with _cam_registry(ctx) as reg:
         reg.remove_camera(camera_id)
-    err.print(f"removed camera [bold]{_cam_esc(camera_id)}[/]", soft_wrap=True)
+    err.print(f"removed camera [bold]{esc(camera_id)}[/]", soft_wrap=True)
 
 
 @camera_app.command("baseline")
@@ -305,8 +325,8 @@ def camera_baseline(
     ctx: typer.Context,
     camera_id: str = typer.Argument(..., metavar="ID"),
     source: str = typer.Argument(..., metavar="SOURCE", help="Footage: video file, image folder, image or stream URI."),
-    start: Optional[float] = typer.Option(None, "--start", min=0, help="Window start, seconds from the source start."),
-    end: Optional[float] = typer.Option(None, "--end", min=0, help="Window end (exclusive), seconds."),
+    start: Optional[float] = typer.Option(None, "--start", callback=time_offset, help="Window start, seconds from the source start."),
+    end: Optional[float] = typer.Option(None, "--end", callback=time_offset, help="Window end (exclusive), seconds."),
     every: Optional[str] = typer.Option(None, "--every", metavar="S", callback=lambda v: seconds_option(v, "--every"), help="Sample a frame every S seconds (0.5, 0.5s, 500ms)."),
     zone: Optional[list[str]] = typer.Option(None, "--zone", help=_CAM_ZONE_HELP + " Checked against the frame."),
     profile: Optional[str] = typer.Option(
@@ -347,7 +367,7 @@ def camera_baseline(
                                  profiles=list(b.profiles), source=source, start_s=start, end_s=end,
                                  zones=[Zone(k, tuple(v)) for k, v in merged.items()])
     err.print(f"baseline {rec.sha256[:12]} ({rec.frame_size[0]}x{rec.frame_size[1]}, profiles: "
-              f"{', '.join(rec.profiles)}) is now the reference of camera [bold]{_cam_esc(camera_id)}[/]", soft_wrap=True)
+              f"{', '.join(rec.profiles)}) is now the reference of camera [bold]{esc(camera_id)}[/]", soft_wrap=True)
 
 
 class _CamExportFormat(str, _CamEnum):
@@ -359,8 +379,8 @@ class _CamExportFormat(str, _CamEnum):
 def camera_export(
     ctx: typer.Context,
     fmt: _CamExportFormat = typer.Option(_CamExportFormat.geojson, "--format", help="GeoJSON (RFC 7946) or CSV."),
-    out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Write here (atomically); default stdout."),
-    overdue: bool = typer.Option(False, "--overdue", help="Only cameras whose Art. 11 filing is overdue."),
+    out_file: Optional[Path] = typer.Option(None, "--out", metavar="FILE", callback=output_file, help="Write here (atomically); default stdout."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only cameras whose filing is overdue (Order 78 Art. 11 or Order 799 Art. 14)."),
     home: Optional[Path] = HOME_OPTION,
     db: Optional[str] = DB_OPTION,
 ) -> None:
@@ -387,7 +407,7 @@ def camera_export(
             sys.stdout.write(text)
         else:
             write_output(out_file, text)  # no stream URIs in exports: an ordinary output file
-            err.print(f"wrote {len(cams)} camera(s) to {_cam_esc(out_file)}", soft_wrap=True)
+            err.print(f"wrote {len(cams)} camera(s) to {esc(out_file)}", soft_wrap=True)
 
 
 @camera_app.command("import")
@@ -412,8 +432,11 @@ def camera_import(
 
     with _cam_registry(ctx) as reg:
         rows, where = read_camera_csv(csv_file)
+        before = {c.id for c in reg.list_cameras()} if update else set()
         with Progress(TextColumn("import"), BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
             task = bar.add_task("import", total=len(rows))
             n = reg.import_cameras(rows, update=update, where=where,
                                    progress=lambda p: bar.update(task, completed=p.done, total=p.total))
-    err.print(f"imported {n} camera(s) from {_cam_esc(csv_file)}", soft_wrap=True)
+    replaced = len({str(r.get("id", "")).strip() for r in rows} & before)
+    what = f"{n - replaced} added, {replaced} updated" if update else f"{n} added"
+    err.print(f"imported {n} camera(s) from {esc(csv_file)}: {what}", soft_wrap=True)

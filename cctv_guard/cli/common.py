@@ -3,6 +3,7 @@ the progress adapters (one per display style over core.progress.ProgressFn) and 
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -13,14 +14,23 @@ from rich.console import Console
 
 from cctv_guard.core.durations import parse_duration
 from cctv_guard.core.errors import CctvGuardError
+from cctv_guard.core.text import printable
 
 # Exit codes (docs/cli.md): 0 compliant / nothing found, 1 violations or events found,
 # 2 usage or input error (one-line message), 3 internal error.
 EXIT_OK, EXIT_FOUND, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 # Diagnostics and tables go to stderr so that `--json -` keeps stdout clean.
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+# Piped or logged, rich would wrap tables at 80 columns, folding numbers and paths mid-way: off a
+# terminal the width is $COLUMNS when set, else wide enough for any table row.
+def _console(stderr: bool) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    wide = None if stream.isatty() or os.environ.get("COLUMNS") else 240
+    return Console(stderr=stderr, highlight=False, width=wide)
+
+
+err = _console(stderr=True)
+out = _console(stderr=False)
 
 HOME_HELP = "cctv-guard home (registry, keys, ledger); default $CCTV_GUARD_HOME or ~/.local/share/cctv-guard."
 DB_HELP = "Shared registry: postgresql://user:pass@host/db (default: $CCTV_GUARD_DB)."
@@ -41,9 +51,18 @@ class Lang(str, Enum):
     both = "both"
 
 
+def esc(value: object) -> str:
+    """Text from outside (a path, a camera name, a ledger field, an error naming them) made safe to
+    print: rich markup is escaped and control or reordering characters are shown as escapes."""
+    from rich.markup import escape
+
+    return escape(printable(value))
+
+
 def fail(message: str, code: int = EXIT_INPUT) -> "typer.Exit":
-    """Print a one-line error and return the Exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    """Print a one-line error (the message is shown as text, never as markup) and return the Exit
+    to raise."""
+    err.print(f"[bold red]error:[/] {esc(message)}", markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -60,13 +79,46 @@ def seconds_option(value: Optional[str], what: str) -> Optional[float]:
     return seconds
 
 
+def _option_name(param) -> str:
+    return max(getattr(param, "opts", None) or ["value"], key=len)
+
+
+def output_file(param: typer.CallbackParam, value):
+    """Option callback for a file the command will write (FILE or '-' for stdout): its folder
+    must already exist and it must not be a folder, so a mistyped path fails before any work is
+    done and nothing is created."""
+    if value is None or str(value) == "-":
+        return value
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise fail(f"{_option_name(param)}: {path} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise fail(f"{_option_name(param)}: folder {path.parent} does not exist (nothing was written)")
+    return value
+
+
+MAX_SECONDS = 10 * 366 * 86400.0  # ten years of footage: any offset beyond is a typo
+
+
+def time_offset(param: typer.CallbackParam, value: Optional[float]) -> Optional[float]:
+    """Option callback for --start/--end seconds: a finite number from 0 to ten years."""
+    import math
+
+    if value is None:
+        return None
+    if not math.isfinite(value) or not 0 <= value <= MAX_SECONDS:
+        raise fail(f"{_option_name(param)}: expected seconds from 0 to {MAX_SECONDS:.0f}, got {value!r}")
+    return value
+
+
 def emit_json(doc: dict, dest: str) -> None:
     """Write a JSON document to stdout ('-') or atomically to a file."""
     import json as _json
 
     from cctv_guard.core.atomic import write_atomic
+    from cctv_guard.core.text import json_safe
 
-    text = _json.dumps(doc, ensure_ascii=False, indent=2)
+    text = json_safe(_json.dumps(doc, ensure_ascii=False, indent=2))  # a non-UTF-8 file name cannot fail the write
     if dest == "-":
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
@@ -85,6 +137,25 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} TiB"
 
 
+def plain_ticker(label: str, every_s: float = 5.0):
+    """When stderr is not a terminal (piped, logged) the rich bars are off: this ProgressFn prints a
+    plain line at most every `every_s` seconds instead, so long work still shows a sign of life."""
+    import time
+
+    last = [time.monotonic()]
+
+    def tick(p) -> None:
+        now = time.monotonic()
+        if err.is_terminal or now - last[0] < every_s:
+            return
+        last[0] = now
+        total = f"/{p.total:.0f}" if p.total else ""
+        detail = f" ({printable(p.detail)})" if p.detail else ""
+        err.print(f"{label}: {p.done:.0f}{total} {p.unit}{detail}", markup=False, highlight=False, soft_wrap=True)
+
+    return tick
+
+
 def tamper_progress(label: str):
     """A rich progress bar on stderr and the core.progress.ProgressFn (seconds of footage) feeding it."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -92,9 +163,11 @@ def tamper_progress(label: str):
     bar = Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed:.0f}/{task.fields[total_s]} s"),
                    TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = bar.add_task(label, total=None, total_s="?")
+    ticker = plain_ticker(label)
 
     def update(p) -> None:  # a core.progress.Progress in seconds
         bar.update(task, completed=p.done, total=p.total, total_s=f"{p.total:.0f}" if p.total else "?")
+        ticker(p)
 
     return bar, update
 
@@ -106,9 +179,11 @@ def archive_progress(label: str):
     bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                    console=err, transient=True, disable=not err.is_terminal)
     task = bar.add_task(label, total=None)
+    ticker = plain_ticker(label)
 
     def update(p) -> None:
         total = f"/{p.total:.0f}" if p.total else ""  # p: a cctv_guard.core.progress.Progress
-        bar.update(task, description=f"{label}: {p.done:.0f}{total} {p.unit}" + (f", {p.detail}" if p.detail else ""))
+        bar.update(task, description=f"{label}: {p.done:.0f}{total} {p.unit}" + (f", {esc(p.detail)}" if p.detail else ""))
+        ticker(p)
 
     return bar, update

@@ -12,7 +12,9 @@ from cctv_guard.cli.common import (
     HOME_OPTION,
     emit_json,
     err,
+    esc,
     out,
+    output_file,
 )
 
 ledger_app = typer.Typer(
@@ -36,9 +38,9 @@ def ledger_record_cmd(
     t_from: str = typer.Option(..., "--from", help="Start of the footage retrieved (ISO, e.g. 2026-11-20T08:00)."),
     t_to: str = typer.Option(..., "--to", help="End of the footage retrieved."),
     action: str = typer.Option(..., "--action", help="view, export or copy."),
-    copies: Optional[int] = typer.Option(None, "--copies", help="Copies made (default 0 for view, 1 otherwise)."),
+    copies: Optional[int] = typer.Option(None, "--copies", min=0, max=1_000_000, help="Copies made (default 0 for view, 1 otherwise)."),
     home: Optional[str] = HOME_OPTION,
-    json_out: Optional[str] = typer.Option(None, "--json", help="Write the recorded entry as JSON to FILE, or - for stdout."),
+    json_out: Optional[str] = typer.Option(None, "--json", callback=output_file, help="Write the recorded entry as JSON to FILE, or - for stdout."),
 ) -> None:
     """Append one retrieval or copy of footage to the access ledger (Art. 16(3)).
 
@@ -56,7 +58,7 @@ def ledger_record_cmd(
     entry = ledger.record_access(h, request, load_or_create_key(default_key_path(h)))
     if json_out:
         emit_json(entry.to_json(), json_out)
-    err.print(f"recorded entry {entry.seq}: {entry.action} of {entry.camera} {entry.t_from}–{entry.t_to} by {entry.who} ({entry.unit})",
+    err.print(f"recorded entry {entry.seq}: {entry.action} of {esc(entry.camera)} {entry.t_from}–{entry.t_to} by {esc(entry.who)} ({esc(entry.unit)})",
               markup=False, soft_wrap=True)
 
 
@@ -73,7 +75,6 @@ def ledger_show_cmd(
       cctv-guard ledger show --camera GS-LZ-0012
       cctv-guard ledger show --json > ledger.json
     """
-    from rich.markup import escape
     from rich.table import Table
 
     from cctv_guard.custody import ledger
@@ -83,7 +84,7 @@ def ledger_show_cmd(
     entries = ledger.list_entries(h, camera=camera)
     check = ledger.verify_ledger(h, trusted_key=trusted_public_hex(default_key_path(h)))
     if not check.intact:
-        err.print(f"[bold red]warning:[/] the ledger is broken at entry {check.broken_seq}: {escape(check.broken or '')}", soft_wrap=True)
+        err.print(f"[bold red]warning:[/] the ledger is broken at entry {check.broken_seq}: {esc(check.broken or '')}", soft_wrap=True)
     if as_json:
         emit_json(ledger.ledger_to_json(entries, check), "-")
         return
@@ -92,8 +93,8 @@ def ledger_show_cmd(
         table.add_column(name, overflow="fold")  # never elide a name or a camera id
     for e in entries:
         table.add_row(
-            str(e.seq), e.recorded_at.replace("+00:00", "").replace("T", " "), f"{escape(e.who)}\n{escape(e.unit)}",
-            escape(e.purpose), escape(e.camera), f"{escape(e.t_from)}\n{escape(e.t_to)}", f"{e.action} ×{e.copies}",
+            str(e.seq), e.recorded_at.replace("+00:00", "").replace("T", " "), f"{esc(e.who)}\n{esc(e.unit)}",
+            esc(e.purpose), esc(e.camera), f"{esc(e.t_from)}\n{esc(e.t_to)}", f"{e.action} ×{e.copies}",
         )
     out.print(table)
 
@@ -125,13 +126,13 @@ def ledger_verify_cmd(
     if check.intact:
         err.print(f"ledger intact: {check.entries} entries, signed head at entry {check.head_seq}")
         return
-    err.print(f"[bold red]16(3)[/] ledger broken at entry {check.broken_seq}: {check.broken}", soft_wrap=True)
+    err.print(f"[bold red]16(3)[/] ledger broken at entry {check.broken_seq}: {esc(check.broken)}", soft_wrap=True)
     raise typer.Exit(EXIT_FOUND)
 
 
 @ledger_app.command("export")
 def ledger_export_cmd(
-    csv_out: Path = typer.Option(..., "--csv", help="CSV file to write (UTF-8 with BOM)."),
+    csv_out: Path = typer.Option(..., "--csv", callback=output_file, help="CSV file to write (UTF-8 with BOM)."),
     camera: Optional[str] = typer.Option(None, "--camera", help="Only this camera's entries."),
     home: Optional[str] = HOME_OPTION,
 ) -> None:
@@ -142,12 +143,11 @@ def ledger_export_cmd(
       cctv-guard ledger export --csv ledger.csv
       cctv-guard ledger export --csv gs-lz-0012.csv --camera GS-LZ-0012
     """
-    from rich.markup import escape
 
     from cctv_guard.custody import ledger
 
     n, check = ledger.export_csv(_ledger_home(home), csv_out, camera=camera)
-    err.print(f"wrote {n} entries to {escape(str(csv_out))}")
+    err.print(f"wrote {n} entries to {esc(str(csv_out))}")
     if not check.intact:
-        err.print(f"[bold red]16(3)[/] warning: the ledger is broken at entry {check.broken_seq}: {escape(check.broken or '')}", soft_wrap=True)
+        err.print(f"[bold red]16(3)[/] warning: the ledger is broken at entry {check.broken_seq}: {esc(check.broken or '')}", soft_wrap=True)
         raise typer.Exit(EXIT_FOUND)

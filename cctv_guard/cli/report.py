@@ -14,7 +14,9 @@ from cctv_guard.cli.common import (
     HOME_OPTION,
     Lang,
     err,
+    esc,
     fail,
+    output_file,
 )
 from cctv_guard.core.errors import CctvGuardError
 
@@ -28,15 +30,16 @@ class _SummaryFormat(str, Enum):
 
 def report_cmd(
     inputs: list[Path] = typer.Argument(..., metavar="REPORT.json...", help="check@1 or scan@1 JSON files."),
-    html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Write the self-contained HTML report (one input)."),
-    json_out: Optional[str] = typer.Option(None, "--json", metavar="FILE|-", help="Write the JSON with camera and articles sections (one input)."),
-    summary_out: Optional[str] = typer.Option(None, "--summary", metavar="FILE|-", help="Write a one-row-per-camera summary of all inputs."),
+    html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", callback=output_file, help="Write the self-contained HTML report (one input)."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar="FILE|-", callback=output_file, help="Write the JSON with camera and articles sections (one input)."),
+    summary_out: Optional[str] = typer.Option(None, "--summary", metavar="FILE|-", callback=output_file, help="Write a one-row-per-camera summary of all inputs."),
     fmt: Optional[_SummaryFormat] = typer.Option(None, "--format", help="Summary format [default: from the file name, else csv]."),
     baseline_path: Optional[Path] = typer.Option(None, "--baseline", metavar="FILE", help="Draw this baseline view beside each event (frames are re-read from the report's source)."),
     camera_id: Optional[str] = typer.Option(None, "--camera", metavar="ID", help="Attach the registered camera's facts and registry findings."),
     home: Optional[Path] = HOME_OPTION,
     db: Optional[str] = DB_OPTION,
     lang: Lang = typer.Option(Lang.both, "--lang", help="Language of the HTML report."),
+    regime: Optional[str] = typer.Option(None, "--regime", metavar="gansu-78|national-799", help="Cite one regime only in the events' and findings' legal lists [default: both]."),
 ) -> None:
     """Turn check@1 / scan@1 JSON into an inspector's HTML report, enriched JSON, or a CSV /
     Markdown summary over many cameras. Stream credentials never reach the output.
@@ -47,6 +50,7 @@ def report_cmd(
       cctv-guard report scan.json --html scan.html --lang zh
       cctv-guard report audits/*.json --summary fleet.md
       cctv-guard report check.json --json - | jq .articles
+      cctv-guard report check.json --json - --regime national-799
     """
     import json as _json
 
@@ -57,7 +61,9 @@ def report_cmd(
     if (html_out is not None or json_out is not None) and len(inputs) != 1:
         raise fail(f"--html and --json take one report, got {len(inputs)}; use --summary for many")
     try:
-        docs = [rp.load_report(p) for p in inputs]
+        from cctv_guard.legal import annotate_report
+
+        docs = [annotate_report(rp.load_report(p), regime) for p in inputs]
         camera = None
         if camera_id is not None:
             from cctv_guard.registry import open_registry
@@ -79,7 +85,7 @@ def report_cmd(
                                     findings=shots.findings, lang=lang.value)
             else:
                 rp.write_html(html_out, docs[0], images=shots, camera=camera, lang=lang.value)
-            err.print(f"wrote {html_out}")
+            err.print(f"wrote {esc(html_out)}")
         if summary_out is not None:
             kind = fmt.value if fmt else ("md" if str(summary_out).lower().endswith((".md", ".markdown")) else "csv")
             rows = rp.summary_rows(list(zip(docs, (str(p) for p in inputs))))
@@ -87,7 +93,7 @@ def report_cmd(
                 sys.stdout.write(rp.summary_text(rows, kind))
             else:
                 rp.write_summary(rows, summary_out, kind)
-                err.print(f"wrote {summary_out} ({len(rows)} rows)")
+                err.print(f"wrote {esc(summary_out)} ({len(rows)} rows)")
     except CctvGuardError as exc:
         from cctv_guard.core.redact import redact_text
 

@@ -12,7 +12,10 @@ from cctv_guard.cli.common import (
     EXIT_OK,
     emit_json,
     err,
+    esc,
     fail,
+    output_file,
+    plain_ticker,
 )
 
 # --- privacy scan: scan (issue 3) -------------------------------------------------------------
@@ -35,13 +38,12 @@ Examples:
 
 def scan_cmd(
     sources: list[str] = typer.Argument(..., metavar="SOURCE...", help="Images, folders, videos or stream URLs."),
-    json_out: Optional[str] = typer.Option(None, "--json", metavar="FILE|-", help="Write the scan@1 JSON report ('-' for stdout)."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar="FILE|-", callback=output_file, help="Write the scan@1 JSON report ('-' for stdout)."),
     evidence: Optional[Path] = typer.Option(None, "--evidence", metavar="DIR", help="Save an annotated snapshot per finding here."),
     no_blur: bool = typer.Option(False, "--no-blur", help="Do not blur people in evidence snapshots."),
     config: Optional[Path] = typer.Option(None, "--config", metavar="FILE", help="privacy.yaml with thresholds, masks and custom detectors."),
     no_ocr: bool = typer.Option(False, "--no-ocr", help="Do not read sign text (faster; fewer cues)."),
 ) -> None:
-    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -52,13 +54,16 @@ def scan_cmd(
                    TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = bar.add_task("scanning", total=None)
 
+    ticker = plain_ticker("scan")
+
     def on_progress(p) -> None:  # a core.progress.Progress: files done (fractional within a video)
-        bar.update(task, completed=p.done, total=p.total, description=f"scanning {escape(p.detail)}"[:60])
+        bar.update(task, completed=p.done, total=p.total, description=f"scanning {esc(p.detail)}"[:60])
+        ticker(p)
 
     with bar:
         report = privacy.scan_paths(sources, config=cfg, ocr=not no_ocr, evidence_dir=evidence,
                                     blur_people=not no_blur, progress=on_progress)
-    if json_out is not None:
+    if json_out is not None and report.items:  # nothing is written when nothing could be scanned
         from cctv_guard import reports
 
         emit_json(reports.enrich(report.to_json()), json_out)  # + the articles cited
@@ -70,20 +75,21 @@ def scan_cmd(
         for it in report.items:
             verdict = f"[{colour[it.verdict]}]{it.verdict}[/]"
             if not it.findings:
-                table.add_row(escape(it.source), verdict, "", "", "", escape(it.reason or ""))
+                table.add_row(esc(it.source), verdict, "", "", "", esc(it.reason or ""))
             for k, f in enumerate(it.findings):
                 cues = ", ".join(f"{c.cue} {c.score:.2f}" for c in f.cues[:4])
-                table.add_row(escape(it.source) if k == 0 else "", verdict if k == 0 else "", f.article, f.zone,
-                              f"{f.confidence:.2f}", escape(cues))
+                zone = f"{f.zone} ({f.category})" if f.category else f.zone
+                table.add_row(esc(it.source) if k == 0 else "", verdict if k == 0 else "", f.article, zone,
+                              f"{f.confidence:.2f}", esc(cues))
         err.print(table)
     for it in report.items:
         for p in it.evidence:
-            err.print(f"evidence: {escape(p)}")
+            err.print(f"evidence: {esc(p)}")
     counts = {v: sum(1 for i in report.items if i.verdict == v) for v in ("prohibited", "clear", "inconclusive")}
     err.print(f"{len(report.items)} scanned: {counts['prohibited']} prohibited, {counts['clear']} clear, "
               f"{counts['inconclusive']} inconclusive; {len(report.skipped)} skipped")
     for s in report.skipped:
-        err.print(f"[yellow]skipped:[/] {escape(s.source)}: {escape(s.reason)}")
+        err.print(f"[yellow]skipped:[/] {esc(s.source)}: {esc(s.reason)}", soft_wrap=True)
     if not report.items:
         raise fail("nothing could be scanned" + (f" ({report.skipped[0].reason})" if len(report.skipped) == 1 else ""))
     raise typer.Exit(EXIT_FOUND if report.prohibited else EXIT_OK)

@@ -21,6 +21,14 @@ from cctv_guard.core.errors import ConfigError
 M = TypeVar("M", bound=BaseModel)
 
 
+# A key that is not a misspelling but another word for a known key.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "source": ("url", "uri", "source_uri"), "stream": ("url", "source"), "uri": ("url", "source"),
+    "rtsp": ("url", "source"), "address": ("url", "host"), "server": ("host", "url"), "path": ("baseline", "dir"),
+    "camera": ("cameras", "id"), "name": ("id",), "days": ("window",), "date": ("window",),
+}
+
+
 class StrictModel(BaseModel):
     """The one base for config and file-format models: unknown keys are errors and values are
     frozen. Subclasses may add settings (``model_config = ConfigDict(strict=True, ...)`` merges)."""
@@ -99,6 +107,8 @@ def _unknown_key_message(model: type[BaseModel], loc: tuple) -> str:
     known = [name for name in owner.model_fields] if owner is not None else []
     known += [f.alias for f in owner.model_fields.values() if f.alias] if owner is not None else []
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if not close:  # words people use for the same thing: a camera's `source:` is its `url:`
+        close = [k for k in SYNONYMS.get(key.lower(), ()) if k in known][:1]
     hint = f" (did you mean {close[0]!r}?)" if close else (f" (known keys: {', '.join(sorted(set(known)))})" if known else "")
     return f"unknown key {key!r}{hint}"
 

@@ -2,8 +2,9 @@
 
 Memory stays bounded for millions of files: the tree is walked in sorted order with
 ``os.scandir`` (only one directory listing per level is held) and merge-compared with a
-manifest in the same order (:func:`merge_walk`). Symlink loops, broken links and unreadable
-files are reported as :class:`Problem`\\ s, never fatal.
+manifest in the same order (:func:`merge_walk`). Symlink loops, broken links, links that leave
+the archive (not followed unless asked) and unreadable files are reported as
+:class:`Problem`\\ s, never fatal.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from cctv_guard.core.errors import ArchiveError
 from cctv_guard.core.progress import ProgressFn, report
+from cctv_guard.core.text import path_text
 from cctv_guard.media.sources import VIDEO_SUFFIXES
 
 SEAL_DIR = ".cctv-guard"  # what cctv-guard keeps inside an archive (its seals): never footage
@@ -35,9 +37,10 @@ E = TypeVar("E")
 
 @dataclass(frozen=True)
 class FileStat:
-    rel: str  # POSIX path relative to the root
+    rel: str  # POSIX path relative to the root, as text (a name that is not UTF-8 with \xNN escapes)
     size: int
     mtime_ns: int
+    path: str = ""  # where the file is on disk (the name as the filesystem has it)
 
 
 @dataclass(frozen=True)
@@ -54,24 +57,41 @@ def path_key(rel: str) -> tuple[str, ...]:
     return tuple(rel.split("/"))
 
 
-def walk_files(root: Path, report: Callable[[Problem], None], exclude: Iterable[str] = (SEAL_DIR,)) -> Iterator[FileStat]:
-    """Regular files below ``root`` in :func:`path_key` order, following symlinks.
-
-    Symlink loops, broken links, unreadable directories and special files go to ``report``.
-    ``exclude`` names top-level entries to skip (the seal directory)."""
-    root = Path(root)
+def require_root(root: Path) -> os.stat_result:
+    """The stat of an archive root, or ArchiveError when it is missing or not a directory."""
     try:
         root_st = os.stat(root)
     except OSError as exc:
-        raise ArchiveError(f"cannot read archive root {root}: {exc.strerror or exc}") from None
+        raise ArchiveError(f"cannot read archive root {path_text(root)}: {exc.strerror or exc}") from None
     if not stat.S_ISDIR(root_st.st_mode):
-        raise ArchiveError(f"archive root must be a directory, found a file: {root}")
+        raise ArchiveError(f"archive root must be a directory, found a file: {path_text(root)}")
+    return root_st
+
+
+def outside(target: str, real_root: str) -> bool:
+    """Whether the resolved path ``target`` lies outside the resolved directory ``real_root``."""
+    return os.path.commonpath([target, real_root]) != real_root
+
+
+def walk_files(root: Path, report: Callable[[Problem], None], exclude: Iterable[str] = (SEAL_DIR,), *,
+               follow_outside: bool = True) -> Iterator[FileStat]:
+    """Regular files below ``root`` in :func:`path_key` order, following symlinks that stay inside
+    ``root`` and, unless ``follow_outside`` is False (seals: what they hash must be the archive's),
+    those that leave it too.
+
+    Symlink loops, broken links, links that leave the root, unreadable directories and special
+    files go to ``report``. ``exclude`` names top-level entries to skip (the seal directory). Paths
+    are text (:func:`~cctv_guard.core.text.path_text`: a name that is not UTF-8 keeps its bytes as
+    ``\\xNN``); ``FileStat.path`` is where to open the file."""
+    root = Path(root)
+    root_st = require_root(root)
+    real_root = os.path.realpath(root)
     skip = frozenset(exclude)
 
     def listing(path: str, rel: str) -> list[os.DirEntry]:
         try:
             with os.scandir(path) as it:
-                return sorted(it, key=lambda e: e.name)
+                return sorted(it, key=lambda e: path_text(e.name))
         except OSError as exc:
             report(Problem(rel or ".", f"unreadable directory ({exc.strerror or exc})"))
             return []
@@ -87,7 +107,12 @@ def walk_files(root: Path, report: Callable[[Problem], None], exclude: Iterable[
             continue
         if not prefix and entry.name in skip:
             continue
-        rel = prefix + entry.name
+        rel = prefix + path_text(entry.name)
+        if not follow_outside and entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            if outside(target, real_root):
+                report(Problem(rel, f"symlink to {path_text(target)}, outside the archive: not followed"))
+                continue
         try:
             st = entry.stat()  # follows symlinks
         except FileNotFoundError:
@@ -106,7 +131,7 @@ def walk_files(root: Path, report: Callable[[Problem], None], exclude: Iterable[
                 continue
             stack.append((iter(listing(entry.path, rel)), rel + "/", ancestors | {ident}))
         elif stat.S_ISREG(st.st_mode):
-            yield FileStat(rel, st.st_size, st.st_mtime_ns)
+            yield FileStat(rel, st.st_size, st.st_mtime_ns, entry.path)
         else:
             report(Problem(rel, "not a regular file (skipped)"))
 

@@ -27,6 +27,7 @@ from cctv_guard.core.atomic import write_output
 from cctv_guard.core.config import StrictModel
 from cctv_guard.core.errors import ArchiveError, ConfigError
 from cctv_guard.core.tables import csv_text
+from cctv_guard.core.text import control_characters
 from cctv_guard.custody.signing import (
     SigningKey,
     canonical_json,
@@ -91,6 +92,9 @@ class AccessRequest(StrictModel):
     def _not_empty(cls, v: str) -> str:
         if not v:
             raise ValueError("must not be empty")
+        bad = control_characters(v)
+        if bad:  # an entry is kept for years and shown on terminals: no escape sequences in it
+            raise ValueError(f"control characters are not allowed (found {', '.join(sorted(set(bad)))})")
         return v
 
     @field_validator("t_from", "t_to")

@@ -1,6 +1,12 @@
-"""The archive scan (Art. 16(7), 16(8)): per camera, how far back footage is kept, which days are
-missing, where recording stopped for longer than a threshold and which files are shorter than the
-nominal segment length.
+"""The archive scan (Order 78 Art. 16(7), 16(8); Order 799 Art. 15, 17): per camera, how far back
+footage is kept, which days are missing, where recording stopped for longer than a threshold and
+which files are shorter than the nominal segment length.
+
+Both regimes require at least 30 days (:data:`MIN_DAYS_BY_REGIME`); a ``retention_short`` finding
+cites both. Order 799 Art. 17 adds that footage whose purpose is served must be deleted after that:
+given a camera's declared storage period, footage older than it (and than 30 days) that no hold or
+important-copy glob covers is an advisory ``retention_excess`` finding (it does not make the scan a
+violation: whether the footage's purpose is served is for people to judge).
 
 Cameras and start times come from the file names through a recordings layout
 (:mod:`cctv_guard.media.layout`, e.g. ``{camera}/{date:%Y%m%d}/{time:%H%M%S}.mp4``), durations
@@ -10,12 +16,13 @@ analysis of one camera; :func:`scan_archive` walks the tree and runs it for ever
 
 from __future__ import annotations
 
+import fnmatch
 import statistics
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Literal, Sequence
+from typing import Any, Iterable, Iterator, Literal, Mapping, Sequence
 
 from cctv_guard import __version__
 from cctv_guard.core.errors import ConfigError
@@ -31,6 +38,7 @@ from cctv_guard.custody.findings import RETENTION_DAYS, Finding, finding
 from cctv_guard.media.layout import RecordingsLayout, parse_layout
 
 SCAN_SCHEMA = "cctv-guard/archive-scan@1"
+MIN_DAYS_BY_REGIME = {"gansu-78": RETENTION_DAYS, "national-799": 30}  # Order 78 Art. 16(8); Order 799 Art. 17
 
 
 def scan_layout(pattern: str | RecordingsLayout) -> RecordingsLayout:
@@ -98,7 +106,7 @@ class ScanReport:
 
     @property
     def verdict(self) -> str:
-        if self.findings:
+        if any(not f.advisory for f in self.findings):
             return "violation"
         return "compliant" if self.cameras else "inconclusive"
 
@@ -135,8 +143,12 @@ def summarize_camera(
     gap_s: float = 60.0,
     nominal_s: float | None = None,
     short_tolerance: float = 0.1,
+    declared_days: int | None = None,
+    hold: Sequence[str] = (),
 ) -> tuple[CameraSummary, list[Finding]]:
-    """The retention, gap and short-file analysis of one camera's recordings (pure)."""
+    """The retention, gap and short-file analysis of one camera's recordings (pure); with
+    ``declared_days``, also the advisory ``retention_excess`` check (``hold``: globs on the
+    relative path of footage under a hold or marked important)."""
     recs = sorted(recordings, key=lambda r: (r.start, r.path))
     durations = [r.duration_s for r in recs if r.duration_s is not None]
     precision: Literal["time", "day"] = "time" if all(r.time_known for r in recs) else "day"
@@ -193,9 +205,14 @@ def summarize_camera(
             finding(
                 "retention_short", camera,
                 f"keeps {kept_days:.1f} days of footage (oldest {first.isoformat(sep=' ')}); at least {min_days} days are required",
-                {"kept_days": round(kept_days, 3), "oldest": first.isoformat(), "min_days": min_days},
+                {"kept_days": round(kept_days, 3), "oldest": first.isoformat(), "min_days": min_days,
+                 "min_days_by_regime": dict(MIN_DAYS_BY_REGIME)},
             )
         )
+    if declared_days is not None:
+        excess = excess_finding(camera, [(r.path, end_of(r)) for r in recs], as_of=as_of, declared_days=declared_days, hold=hold)
+        if excess is not None:
+            findings.append(excess)
 
     shorts: list[ShortFile] = []
     if nominal_s:
@@ -216,6 +233,30 @@ def summarize_camera(
     return summary, findings
 
 
+def excess_finding(camera: str, files: Sequence[tuple[str, datetime]], *, as_of: datetime, declared_days: int,
+                   hold: Sequence[str] = ()) -> Finding | None:
+    """Order 799 Art. 17: the advisory ``retention_excess`` finding for footage (``(path, end)``)
+    that ended more than ``max(declared_days, 30)`` days before ``as_of`` and that no ``hold``
+    glob covers; None when there is none."""
+    if declared_days < 1:
+        raise ConfigError(f"the declared storage period must be at least 1 day, found {declared_days}")
+    limit = max(declared_days, MIN_DAYS_BY_REGIME["national-799"])
+    cutoff = as_of - timedelta(days=limit)
+    old = [(p, end) for p, end in files if end < cutoff]
+    kept = [(p, end) for p, end in old if not any(fnmatch.fnmatchcase(p, g) for g in hold)]
+    if not kept:
+        return None
+    oldest = min(end for _, end in kept)
+    return finding(
+        "retention_excess", camera,
+        f"{len(kept)} file(s) kept past the declared storage period of {declared_days} days (oldest ended "
+        f"{oldest.isoformat(sep=' ')}) with no hold or important mark: delete footage whose purpose is served",
+        {"declared_days": declared_days, "limit_days": limit, "files": len(kept), "held": len(old) - len(kept),
+         "oldest_end": oldest.isoformat(), "examples": sorted(p for p, _ in kept)[:5]},
+        advisory=True,
+    )
+
+
 def scan_archive(
     root: Path,
     pattern: str | RecordingsLayout,
@@ -226,13 +267,16 @@ def scan_archive(
     nominal_s: float | None = None,
     probe: bool = True,
     progress: ProgressFn | None = None,
+    declared_days: int | Mapping[str, int] | None = None,
+    hold: Sequence[str] = (),
 ) -> ScanReport:
     """Group the files under ``root`` by camera and check retention (16(8)) and gaps (16(7)).
 
     ``as_of`` (naive local time) defaults to the end of the newest footage in the archive, so
     scanning an export taken last week judges it as of the export. ``pattern`` is a recordings
     layout relative to ``root`` (see :func:`scan_layout`); ``progress`` hears of every file
-    matched."""
+    matched. ``declared_days`` (one period, or per camera id) and ``hold`` turn on the advisory
+    Order 799 Art. 17 ``retention_excess`` check (see :func:`excess_finding`)."""
     cp = scan_layout(pattern)
     if min_days < 1:
         raise ConfigError(f"--min-days must be at least 1, found {min_days}")
@@ -257,7 +301,7 @@ def scan_archive(
             yield f, hit[0], hit[1]
 
     def probed(f: FileStat) -> MediaTimes | None:
-        return probe_media(root / f.rel) if probe else None
+        return probe_media(Path(f.path)) if probe else None
 
     n = 0
     with ThreadPoolExecutor(max_workers=4) as pool:  # header reads overlap a little (I/O, C code)
@@ -287,7 +331,9 @@ def scan_archive(
         if not recs:
             problems.append(Problem(cam, f"no footage before the as-of time {as_of.isoformat(sep=' ')}"))
             continue
-        summary, found = summarize_camera(cam, recs, as_of=as_of, min_days=min_days, gap_s=gap_s, nominal_s=nominal_s)
+        declared = declared_days.get(cam) if isinstance(declared_days, Mapping) else declared_days
+        summary, found = summarize_camera(cam, recs, as_of=as_of, min_days=min_days, gap_s=gap_s, nominal_s=nominal_s,
+                                          declared_days=declared, hold=hold)
         cameras.append(summary)
         findings.extend(found)
     return ScanReport(str(root), cp.text, as_of, min_days, gap_s, tuple(cameras), tuple(findings), tuple(problems), unmatched)
@@ -339,6 +385,7 @@ def scan_to_json(report: ScanReport) -> dict:
         "pattern": report.pattern,
         "as_of": report.as_of.isoformat(),
         "min_days": report.min_days,
+        "min_days_by_regime": dict(MIN_DAYS_BY_REGIME),
         "gap_s": report.gap_s,
         "verdict": report.verdict,
         "cameras": [

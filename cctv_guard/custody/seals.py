@@ -43,6 +43,7 @@ from cctv_guard.custody.files import (
     Problem,
     merge_walk,
     path_key,
+    require_root,
     walk_files,
 )
 from cctv_guard.custody.signing import (
@@ -329,13 +330,29 @@ class SealResult:
     problems: tuple[Problem, ...]
 
 
-def _remove_stale_temps(out_dir: Path, older_than_s: float = 3600.0) -> None:
-    """Temp manifests left by a crashed seal. A running seal rewrites its temp file constantly,
-    so one untouched for an hour is dead."""
-    for p in Path(out_dir).glob(".seal-*.tmp"):
-        with contextlib.suppress(OSError):
-            if time.time() - p.stat().st_mtime > older_than_s:
+SEAL_LOCK = ".seal.lock"  # held by the seal being written into a seal directory
+
+
+@contextlib.contextmanager
+def _sealing(out_dir: Path) -> Iterator[None]:
+    """Hold the seal directory's lock (a second seal into the same directory waits for the first)
+    and remove the temp manifests that a killed seal left: while the lock is held, no other seal
+    is writing one."""
+    import fcntl
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out_dir / SEAL_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ArchiveError(f"cannot write seals into {out_dir}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        for p in out_dir.glob(".seal-*.tmp"):
+            with contextlib.suppress(OSError):
                 p.unlink()
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _utc_stamp(now: datetime) -> str:
@@ -355,6 +372,7 @@ def seal_archive(
     now: datetime | None = None,
     index: Path | None = None,
     settle_s: float = 0.0,
+    follow_outside: bool = False,
 ) -> SealResult:
     """Write a signed, hash-chained manifest of every file under ``root``.
 
@@ -362,16 +380,27 @@ def seal_archive(
     (and media times). ``full`` re-hashes everything. ``important`` globs (on the relative path)
     mark important copies, kept 2 years under Art. 16(8); the mark carries over to later seals.
     The manifest appears atomically as ``seal-<UTC time>.jsonl`` in ``out_dir``
-    (default ``ROOT/.cctv-guard``); a crash leaves only a ``.tmp`` file that verify ignores.
+    (default ``ROOT/.cctv-guard``); a crash leaves only a ``.tmp`` file that verify ignores and
+    the next seal into that directory removes.
     With ``index`` (the home's ``seals.jsonl``) the new seal is also recorded there.
     Files modified less than ``settle_s`` seconds ago are still being recorded: they are left out
-    (and reported) so that the segment an NVR is writing is not later taken for an altered file."""
+    (and reported) so that the segment an NVR is writing is not later taken for an altered file.
+    Symlinks that leave ``root`` are reported and not followed unless ``follow_outside``.
+    A missing ``root`` is an ArchiveError and creates nothing."""
     root = Path(root).absolute()
+    require_root(root)
     out_dir = Path(out_dir).absolute() if out_dir is not None else root / SEAL_DIR
+    with _sealing(out_dir):
+        return _seal(root, key, out_dir, full=full, important=important, probe=probe, jobs=jobs, progress=progress, now=now,
+                     index=index, settle_s=settle_s, follow_outside=follow_outside)
+
+
+def _seal(root: Path, key: SigningKey, out_dir: Path, *, full: bool, important: Sequence[str], probe: bool, jobs: int | None,
+          progress: ProgressFn | None, now: datetime | None, index: Path | None, settle_s: float,
+          follow_outside: bool) -> SealResult:
     now = now or datetime.now(timezone.utc)
     jobs = jobs if jobs is not None else min(4, os.cpu_count() or 1)
     previous = latest_seal(out_dir)
-    _remove_stale_temps(out_dir)
     reader = SealReader(previous, [key.public_hex]) if previous is not None else None
     header = SealHeader.model_validate(
         {
@@ -429,7 +458,7 @@ def seal_archive(
             throttle.tick(files=1)
 
         cutoff_ns = time.time_ns() - int(settle_s * 1e9)
-        walk = walk_files(root, problems.append, exclude)
+        walk = walk_files(root, problems.append, exclude, follow_outside=follow_outside)
         for f, old in merge_walk(walk, reader.keyed() if reader is not None else iter(())):
             if f is None:
                 continue
@@ -441,7 +470,7 @@ def seal_archive(
                 not full and old is not None and old.sha256 is not None
                 and old.size == f.size and old.mtime_ns == f.mtime_ns
             )
-            for item, done in pipeline.submit((f, old), None if reusable else root / f.rel, f.size, probe):
+            for item, done in pipeline.submit((f, old), None if reusable else Path(f.path), f.size, probe):
                 emit(item, done)
         for item, done in pipeline.drain():
             emit(item, done)

@@ -117,6 +117,16 @@ def trusted_public_hex(path: Path) -> str | None:
     return load_key(path).public_hex if Path(path).exists() else None
 
 
+def parse_public_hex(text: str) -> str:
+    """An Ed25519 public key given as hex (64 digits), lower-cased; ArchiveError when it is not one."""
+    value = str(text).strip().lower()
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(value))
+    except ValueError:
+        raise ArchiveError(f"not an Ed25519 public key (64 hex digits): {value[:80]!r}") from None
+    return value
+
+
 def verify_signature(public_key_hex: str, message: bytes, signature_hex: str) -> bool:
     try:
         key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex))

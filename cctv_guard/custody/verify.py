@@ -21,6 +21,7 @@ from cctv_guard.custody.files import (
     Problem,
     hash_file,
     merge_walk,
+    require_root,
     walk_files,
 )
 from cctv_guard.custody.findings import (
@@ -39,6 +40,7 @@ from cctv_guard.custody.seals import (
 )
 
 VERIFY_SCHEMA = "cctv-guard/archive-verify@1"
+MAX_RETENTION_DAYS = 36_500  # a century: a larger storage period is a typo (and overflows the date arithmetic)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def verify_archive(
     important_days: int = IMPORTANT_RETENTION_DAYS,
     progress: ProgressFn | None = None,
     index: Path | None = None,
+    follow_outside: bool = False,
 ) -> VerifyReport:
     """Compare ``root`` with a seal (default: the newest in ``ROOT/.cctv-guard``).
 
@@ -95,8 +98,13 @@ def verify_archive(
     ``as_of`` (30 days by the file's sealed mtime; 2 years for important copies); any content
     alteration is a 17(2) finding; a broken chain or signature, or a signer that is not a trusted
     key, makes the seal itself a finding. With ``index`` (the home's ``seals.jsonl``), a newer
-    seal recorded there than the one found (deleted or replaced seals) is a finding too."""
+    seal recorded there than the one found (deleted or replaced seals) is a finding too.
+    Symlinks that leave ``root`` are not followed unless ``follow_outside`` (as when sealing)."""
+    for days, what in ((retention_days, "retention days"), (important_days, "retention days of important copies")):
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_RETENTION_DAYS:
+            raise ArchiveError(f"{what} must be a whole number from 1 to {MAX_RETENTION_DAYS}, got {days!r}")
     root = Path(root).absolute()
+    require_root(root)
     out_dir = Path(out_dir).absolute() if out_dir is not None else root / SEAL_DIR
     seal_path = Path(seal) if seal is not None else latest_seal(out_dir)
     if seal_path is None:
@@ -115,7 +123,7 @@ def verify_archive(
         days = important_days if entry.important else retention_days
         return as_of - _mtime_utc(entry.mtime_ns) < timedelta(days=days)
 
-    for f, old in merge_walk(walk_files(root, problems.append, exclude), reader.keyed()):
+    for f, old in merge_walk(walk_files(root, problems.append, exclude, follow_outside=follow_outside), reader.keyed()):
         throttle.tick(files=1)
         if old is None:
             changes.append(Change(f.rel, "added", f.size, None, None))
@@ -132,7 +140,7 @@ def verify_archive(
                                   f"size {old.size} -> {f.size}"))
             continue
         try:
-            digest = hash_file(root / f.rel)
+            digest = hash_file(Path(f.path))
         except OSError as exc:
             changes.append(Change(f.rel, "unreadable", f.size, _mtime_utc(old.mtime_ns), None, old.important, exc.strerror or str(exc)))
             problems.append(Problem(f.rel, f"unreadable ({exc.strerror or exc})"))

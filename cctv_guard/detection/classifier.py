@@ -12,10 +12,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from cctv_guard.core.errors import ModelError
 from cctv_guard.detection.image import as_bgr8, limit_size, resize_to
 from cctv_guard.detection.onnx import read_labels, run, session_for
 
 NAME = "efficientnet_lite3"
+EMBEDDING = "embedding"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class ImageClassifier:
         self._session = session
         inp = session.get_inputs()[0]
         self._input = inp.name
+        outputs = [o.name for o in session.get_outputs()]
+        # the pooled features, exposed by scripts/add_embedding_output.py (None in older exports)
+        self._embedding = outputs.index(EMBEDDING) if EMBEDDING in outputs else None
         self._float = "float" in inp.type
         h, w = inp.shape[1], inp.shape[2]
         self.input_size = (int(w) if isinstance(w, int) else 280, int(h) if isinstance(h, int) else 280)
@@ -71,21 +76,43 @@ class ImageClassifier:
             return ((rgb.astype(np.float32) - self._mean) / self._std)[None]
         return rgb[None]
 
-    def probabilities(self, image_bgr: np.ndarray) -> np.ndarray:
-        """float32 (num_classes,) probabilities summing to ~1."""
+    @property
+    def has_embedding(self) -> bool:
+        """Whether the model has the `embedding` output (pooled features for the scene head)."""
+        return self._embedding is not None
+
+    def infer(self, image_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """One inference: float32 (num_classes,) probabilities summing to ~1, and the float32
+        pooled-feature embedding (None when the model lacks that output)."""
         x = self._prepare(as_bgr8(image_bgr))
-        out = run(self._session, {self._input: x})[0].reshape(-1).astype(np.float32)
+        outs = run(self._session, {self._input: x})
+        out = outs[0].reshape(-1).astype(np.float32)
         if self._softmax:
             out = np.exp(out - out.max())
         total = float(out.sum())
-        return out / total if total > 0 else out
+        emb = None if self._embedding is None else outs[self._embedding].reshape(-1).astype(np.float32)
+        return (out / total if total > 0 else out), emb
 
-    def classify(self, image_bgr: np.ndarray, top_k: int = 5) -> list[Classification]:
-        """The `top_k` most likely ImageNet labels, best first."""
-        p = self.probabilities(image_bgr)
+    def probabilities(self, image_bgr: np.ndarray) -> np.ndarray:
+        """float32 (num_classes,) probabilities summing to ~1."""
+        return self.infer(image_bgr)[0]
+
+    def embed(self, image_bgr: np.ndarray) -> np.ndarray:
+        """The pooled-feature embedding; ModelError when the model lacks that output."""
+        emb = self.infer(image_bgr)[1]
+        if emb is None:
+            raise ModelError(f"classifier model has no '{EMBEDDING}' output; run scripts/add_embedding_output.py")
+        return emb
+
+    def top(self, p: np.ndarray, top_k: int = 5) -> list[Classification]:
+        """The `top_k` most likely labels of a probability vector, best first."""
         k = max(0, min(int(top_k), len(p)))
         idx = np.argsort(-p, kind="stable")[:k]
         return [Classification(self.label_of(int(i)), int(i), float(p[i])) for i in idx]
+
+    def classify(self, image_bgr: np.ndarray, top_k: int = 5) -> list[Classification]:
+        """The `top_k` most likely ImageNet labels, best first."""
+        return self.top(self.probabilities(image_bgr), top_k)
 
     def label_of(self, class_id: int) -> str:
         return self.labels[class_id] if 0 <= class_id < len(self.labels) else f"class_{class_id}"

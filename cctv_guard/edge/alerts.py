@@ -6,6 +6,10 @@ spool order and advances its cursor only after the sink accepted the alert. A si
 is retried with exponential backoff and jitter; when it returns it receives everything it
 missed, in order. A crash between a send and its cursor update re-sends that one alert: delivery
 is at-least-once, and each alert carries a stable `alert_id` so receivers can drop repeats.
+
+Every alert's event carries its citations under both regimes (``legal``), its ONVIF topic and its
+GB/T 28181 alarm pair (:func:`cctv_guard.legal.annotate`); a webhook may instead receive the alert
+as an ONVIF-style notification message (``format="onvif"``, :func:`onvif_notification`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from typing import Any, Callable, Protocol, Sequence
 from cctv_guard import __version__
 from cctv_guard.core.errors import ConfigError
 from cctv_guard.core.webhook import WebhookError, post_json, split_credentials
+from cctv_guard.legal.mapping import annotate
+
+WEBHOOK_FORMATS = ("json", "onvif")
 
 ALERT_SCHEMA = "cctv-guard/alert@1"
 
@@ -147,13 +154,17 @@ class WebhookSink:
     timeout_s: float = 5.0
     headers: dict[str, str] = field(default_factory=dict)
     name: str = "webhook"
+    format: str = "json"  # "json": the alert@1 document; "onvif": onvif_notification(alert)
 
     def __post_init__(self) -> None:
         split_credentials(self.url)
+        if self.format not in WEBHOOK_FORMATS:
+            raise ConfigError(f"unknown webhook format {self.format!r}: expected one of {', '.join(WEBHOOK_FORMATS)}")
 
     def send(self, alert: dict) -> None:
+        body = onvif_notification(alert) if self.format == "onvif" else alert
         try:
-            post_json(self.url, alert, timeout_s=self.timeout_s, headers=self.headers,
+            post_json(self.url, body, timeout_s=self.timeout_s, headers=self.headers,
                       user_agent=f"cctv-guard/{__version__}")
         except WebhookError as exc:
             raise SinkError(str(exc)) from None
@@ -288,7 +299,8 @@ class Dispatcher:
 
 
 def make_alert(camera_id: str, event: dict, *, state: str, snapshot: str | None = None, now: float | None = None) -> dict:
-    """An alert: the check@1 event shape plus camera id, open/closed state and a snapshot path."""
+    """An alert: the check@1 event shape plus camera id, open/closed state and a snapshot path.
+    The event gains the ``legal``, ``onvif_topic`` and ``gb28181`` fields it lacks."""
     when = time.time() if now is None else now
     start = event.get("start_s")
     alert_id = f"{camera_id}:{event.get('kind')}:{start}:{state}"
@@ -298,8 +310,29 @@ def make_alert(camera_id: str, event: dict, *, state: str, snapshot: str | None 
         "camera_id": camera_id,
         "state": state,
         "time": when,
-        "event": event,
+        "event": annotate(event),
         "snapshot": snapshot,
+    }
+
+
+def onvif_notification(alert: dict) -> dict:
+    """The alert as JSON shaped like an ONVIF event notification (``wsnt:NotificationMessage``):
+    its topic, the camera as the ``Source`` item, ``State`` true while the event is open, and the
+    alert@1 document beside them under ``cctv_guard``. An event with no ONVIF topic (``frozen``)
+    gets the topic None."""
+    event = alert.get("event") or {}
+    when = alert.get("time")
+    utc = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when)) if isinstance(when, (int, float)) else None
+    return {
+        "Topic": {"Dialect": "http://www.onvif.org/ver10/tev/topicExpression/ConcreteSet",
+                  "Value": event.get("onvif_topic")},
+        "Message": {
+            "UtcTime": utc,
+            "PropertyOperation": "Changed",
+            "Source": {"SimpleItem": [{"Name": "VideoSourceToken", "Value": alert.get("camera_id")}]},
+            "Data": {"SimpleItem": [{"Name": "State", "Value": alert.get("state") == "open"}]},
+        },
+        "cctv_guard": alert,
     }
 
 

@@ -40,7 +40,7 @@ def _pool(workers: int) -> tuple[ProcessPoolExecutor, Any]:
         ctx.set_forkserver_preload(["cctv_guard.fleet.work"])  # also hands the forkserver our sys.path
     started = ctx.SimpleQueue()
     kwargs: dict[str, Any] = {"max_workers": workers, "mp_context": ctx, "initializer": init_pool_worker,
-                              "initargs": (started,)}
+                              "initargs": (started, os.getpid())}  # workers end when this process does
     if sys.version_info >= (3, 11):
         kwargs["max_tasks_per_child"] = MAX_TASKS_PER_CHILD
     return ProcessPoolExecutor(**kwargs), started

@@ -249,12 +249,12 @@ def execute(run: AuditRun, *, engine: str | None = None, workers: int | None = N
     state["coordinator_cpu"] = time.process_time() - c0  # this process: queueing, writing records
     records = run.records()
     summary = summarise(_read_json(run.dir / "audit.json"), records)
-    files = write_summary_files(run, summary)
+    files = write_summary_files(run.dir, run.config, summary)
     warnings = []
     _n, warn = update_registry(run, records)
     if warn:
         warnings.append(warn)
-    warnings += notify(run, summary)
+    warnings += notify(run.config, summary)
     _append_run_log(run, engine, workers, len(todo), wall, state)
     return AuditOutcome(run.dir, summary, tuple(files), len(todo), resumed, wall, state["footage"], tuple(warnings))
 

@@ -8,18 +8,17 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from cctv_guard import __version__
 from cctv_guard.core.atomic import write_output
 from cctv_guard.core.errors import CctvGuardError
 from cctv_guard.core.tables import csv_text
 from cctv_guard.core.webhook import post_json
+from cctv_guard.fleet.config import FleetConfig
 from cctv_guard.fleet.plan import check_relpath
 from cctv_guard.reports import audit_summary_html
 
-if TYPE_CHECKING:
-    from cctv_guard.fleet.run import AuditRun
 
 SUMMARY_SCHEMA = "cctv-guard/audit@1"
 VERDICT_ORDER = ("violation", "failed", "pending", "inconclusive", "compliant")  # worst first
@@ -148,24 +147,24 @@ def write_json(path: Path, data: Any, *, private: bool = False) -> Path:
     return write_output(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n", private=private)
 
 
-def write_summary_files(run: AuditRun, summary: Mapping[str, Any]) -> list[Path]:
+def write_summary_files(run_dir: Path, config: FleetConfig, summary: Mapping[str, Any]) -> list[Path]:
     """DIR/summary.{json,csv,html}, as many as fleet.yaml's outputs.summary asks for."""
     out = []
-    fmts = run.config.outputs.summary
+    fmts = config.outputs.summary
     if "json" in fmts:
-        out.append(write_json(run.dir / "summary.json", summary))
+        out.append(write_json(run_dir / "summary.json", summary))
     if "csv" in fmts:
-        out.append(write_output(run.dir / "summary.csv", summary_csv(summary)))
+        out.append(write_output(run_dir / "summary.csv", summary_csv(summary)))
     if "html" in fmts:
-        out.append(write_output(run.dir / "summary.html", audit_summary_html(summary, run.dir)))
+        out.append(write_output(run_dir / "summary.html", audit_summary_html(summary, run_dir)))
     return out
 
 
-def notify(run: AuditRun, summary: Mapping[str, Any]) -> list[str]:
+def notify(config: FleetConfig, summary: Mapping[str, Any]) -> list[str]:
     """Deliver the summary where fleet.yaml says; returns warnings (a failed delivery does not
     fail the audit). The webhook goes through `core.webhook.post_json`: credentials in its URL
     are sent as basic auth and never appear in a warning."""
-    cfg = run.config.notify
+    cfg = config.notify
     warnings = []
     if cfg.file:
         try:

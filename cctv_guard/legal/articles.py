@@ -1,8 +1,13 @@
-"""The regulation catalogue: every article and clause of the Gansu Public Security Video
-Information System Management Measures (Order No. 78, 2011) in Chinese and English, and for each
-finding kind the article it breaches, the duty it violates and the penalty article.
+"""The regulation catalogue: every article and clause of each regime in Chinese and English, and
+for each finding kind the article it breaches, the duty it violates and the penalty article.
 
-The data lives in ``cctv_guard/legal/articles.yaml``; it is read with the one config loader
+Two regimes (see :data:`REGIMES`): ``gansu-78``, the Gansu Public Security Video Information System
+Management Measures (Order No. 78, 2011), the default of every function here; and ``national-799``,
+the State Council's Regulations on the Management of Public Security Video Image Information Systems
+(Order No. 799, in force 2025-04-01; its Chinese text is an unofficial transcription, see
+``Regulation.notice``). Pass ``regime="national-799"`` to any lookup.
+
+The data lives in ``cctv_guard/legal/articles.yaml`` and ``national-799.yaml``; each is read with the one config loader
 (``core.config.load_yaml_model``: unknown keys are errors naming line and key path) when first
 needed, checked (articles in order, duty quotations verbatim, references resolve) and exposed as
 frozen dataclasses::
@@ -33,6 +38,9 @@ from cctv_guard.core.errors import ConfigError
 
 Lang = Literal["zh", "en"]
 DATA_FILE = "articles.yaml"
+GANSU, NATIONAL = "gansu-78", "national-799"
+REGIMES: dict[str, str] = {GANSU: DATA_FILE, NATIONAL: "national-799.yaml"}  # regime id -> data file
+DEFAULT_REGIME = GANSU
 SCHEMA = "cctv-guard/articles@1"
 ELLIPSIS = "…"  # joins verbatim fragments of the Chinese text in a duty quotation
 
@@ -85,13 +93,14 @@ class Paragraph(_Bilingual):
 
 @dataclass(frozen=True)
 class Article:
-    """One article: its paragraphs, then its numbered clauses (the Measures never put a
-    paragraph after the clauses)."""
+    """One article: its paragraphs, then its numbered clauses, then any paragraphs that follow
+    the clauses (``after``: Order 799 Art. 7 para. 3 and Art. 8 para. 2)."""
 
     id: str
     topic: str
     paragraphs: tuple[Paragraph, ...]
     clauses: tuple[Clause, ...]
+    after: tuple[Paragraph, ...] = ()
 
     @property
     def number(self) -> int:
@@ -123,7 +132,7 @@ class Article:
         else:
             first = f"{self.heading_en}. {paras[0]}"
             clauses = [f"({c.number}) {c.en}" for c in self.clauses]
-        return [first, *paras[1:], *clauses]
+        return [first, *paras[1:], *clauses, *(p.text(lang) for p in self.after)]
 
     def text(self, lang: Lang) -> str:
         return "\n".join(self.lines(lang))
@@ -141,11 +150,12 @@ class Citation:
     clause: str | None
     duty_zh: str
     duty_en: str
-    penalty_article: str
+    penalty_article: str | None  # None: the regime states no penalty of its own for this duty
     penalty_zh: str
     penalty_en: str
     related: tuple[str, ...]
     summary: str
+    regime: str = DEFAULT_REGIME
 
     @property
     def ref(self) -> str:
@@ -155,6 +165,7 @@ class Citation:
 
 @dataclass(frozen=True)
 class Regulation:
+    id: str  # the regime: "gansu-78" or "national-799"
     title_zh: str
     title_en: str
     issuer_zh: str
@@ -165,6 +176,7 @@ class Regulation:
     source: str
     translation_note: str
     articles: tuple[Article, ...]
+    notice: str = ""  # shown wherever the text is shown (national-799: an unofficial transcription)
 
 
 # --- the data file schema (pydantic, at the boundary only) -----------------------------------
@@ -187,12 +199,13 @@ class _Article(StrictModel):
     topic: str
     paragraphs: list[_Text]
     clauses: list[_Text] = []
+    after: list[_Text] = []
 
 
 class _Kind(StrictModel):
     cites: str
     related: list[str] = []
-    penalty: str
+    penalty: str | None = None
     summary: str
     duty: _Text
     aliases: list[str] = []
@@ -208,6 +221,7 @@ class _Catalogue(StrictModel):
     effective: str
     source: str
     translation_note: str
+    notice: str = ""
     articles: list[_Article]
     kinds: dict[str, _Kind]
 
@@ -229,28 +243,38 @@ def parse_ref(ref: str) -> tuple[int, int | None]:
     return int(m.group(1)), (int(m.group(2)) if m.group(2) else None)
 
 
-@lru_cache(maxsize=1)
-def _load() -> tuple[Regulation, _Kinds]:
+def check_regime(regime: str) -> str:
+    """``regime`` if it is known; ``ConfigError`` (one line) otherwise."""
+    if regime not in REGIMES:
+        raise ConfigError(f"unknown regime {regime!r}: expected one of {', '.join(REGIMES)}")
+    return regime
+
+
+@lru_cache(maxsize=None)
+def _load(regime: str = DEFAULT_REGIME) -> tuple[Regulation, _Kinds]:
+    data_file = REGIMES[check_regime(regime)]
     # the one config loader: safe YAML, unknown keys are errors, messages name line and key path
-    with resources.as_file(resources.files("cctv_guard.legal").joinpath(DATA_FILE)) as path:
+    with resources.as_file(resources.files("cctv_guard.legal").joinpath(data_file)) as path:
         cat = load_yaml_model(path, _Catalogue)
     if cat.schema_ != SCHEMA:
-        raise ConfigError(f"{DATA_FILE}: schema: expected {SCHEMA!r}, found {cat.schema_!r}")
+        raise ConfigError(f"{data_file}: schema: expected {SCHEMA!r}, found {cat.schema_!r}")
     arts = []
     for i, a in enumerate(cat.articles, 1):
         if a.id != str(i):
-            raise ConfigError(f"{DATA_FILE}: {key_path(('articles', i - 1, 'id'))}: expected '{i}' (articles in order), found {a.id!r}")
+            raise ConfigError(f"{data_file}: {key_path(('articles', i - 1, 'id'))}: expected '{i}' (articles in order), found {a.id!r}")
         if not a.paragraphs:
-            raise ConfigError(f"{DATA_FILE}: {key_path(('articles', i - 1, 'paragraphs'))}: an article needs at least one paragraph")
+            raise ConfigError(f"{data_file}: {key_path(('articles', i - 1, 'paragraphs'))}: an article needs at least one paragraph")
         arts.append(
             Article(
                 id=a.id,
                 topic=a.topic,
                 paragraphs=tuple(Paragraph(p.zh, p.en) for p in a.paragraphs),
                 clauses=tuple(Clause(a.id, n, c.zh, c.en) for n, c in enumerate(a.clauses, 1)),
+                after=tuple(Paragraph(p.zh, p.en) for p in a.after),
             )
         )
     reg = Regulation(
+        id=regime,
         title_zh=cat.title.zh,
         title_en=cat.title.en,
         issuer_zh=cat.issuer.zh,
@@ -261,11 +285,12 @@ def _load() -> tuple[Regulation, _Kinds]:
         source=cat.source,
         translation_note=cat.translation_note,
         articles=tuple(arts),
+        notice=cat.notice,
     )
     aliases: dict[str, str] = {}
     for name, k in cat.kinds.items():
-        where = f"{DATA_FILE}: kinds.{name}"
-        for field, refs in (("cites", [k.cites]), ("penalty", [k.penalty]), ("related", k.related)):
+        where = f"{data_file}: kinds.{name}"
+        for field, refs in (("cites", [k.cites]), ("penalty", [k.penalty] if k.penalty else []), ("related", k.related)):
             for r in refs:
                 try:
                     _resolve_in(reg, r)
@@ -287,7 +312,7 @@ def _load() -> tuple[Regulation, _Kinds]:
 def _resolve_in(reg: Regulation, ref: str) -> Article | Clause:
     num, clause_no = parse_ref(ref)
     if not 1 <= num <= len(reg.articles):
-        raise ConfigError(f"unknown article {ref!r}: the Measures have Articles 1..{len(reg.articles)}")
+        raise ConfigError(f"unknown article {ref!r}: {reg.id} has Articles 1..{len(reg.articles)}")
     art = reg.articles[num - 1]
     return art if clause_no is None else art.clause(clause_no)
 
@@ -302,69 +327,76 @@ def _check_quote(reg: Regulation, ref: str, quote: str, where: str) -> None:
             raise ConfigError(f"{where}: {frag!r} is not verbatim text of Article {ref}")
 
 
-# --- lookups ---------------------------------------------------------------------------------
+# --- lookups (every one takes ``regime=``, default "gansu-78") --------------------------------
 
 
-def regulation() -> Regulation:
-    return _load()[0]
+def regulation(regime: str = DEFAULT_REGIME) -> Regulation:
+    return _load(regime)[0]
 
 
-def all_articles() -> tuple[Article, ...]:
-    return regulation().articles
+def all_articles(regime: str = DEFAULT_REGIME) -> tuple[Article, ...]:
+    return regulation(regime).articles
 
 
-def resolve(ref: str) -> Article | Clause:
+def resolve(ref: str, regime: str = DEFAULT_REGIME) -> Article | Clause:
     """The article or clause a reference names; ``ConfigError`` for an unknown one."""
-    return _resolve_in(regulation(), ref)
+    return _resolve_in(regulation(regime), ref)
 
 
-def get(ref: str) -> Article:
+def get(ref: str, regime: str = DEFAULT_REGIME) -> Article:
     """The article for ``"9"``, or the article containing the clause for ``"9(3)"``."""
-    resolve(ref)  # raises for an unknown article or clause
-    return all_articles()[parse_ref(ref)[0] - 1]
+    resolve(ref, regime)  # raises for an unknown article or clause
+    return all_articles(regime)[parse_ref(ref)[0] - 1]
 
 
-def clause(ref: str) -> Clause:
-    node = resolve(ref)
+def clause(ref: str, regime: str = DEFAULT_REGIME) -> Clause:
+    node = resolve(ref, regime)
     if not isinstance(node, Clause):
         raise ConfigError(f"{ref!r} names an article, not a clause like '9(3)'")
     return node
 
 
-def text(ref: str, lang: Lang) -> str:
+def text(ref: str, lang: Lang, regime: str = DEFAULT_REGIME) -> str:
     """The text of an article (all its lines) or of one clause."""
-    node = resolve(ref)
+    node = resolve(ref, regime)
     return node.text(lang)
 
 
-def kinds() -> tuple[str, ...]:
-    """Every finding kind the catalogue knows (aliases excluded)."""
-    return tuple(_load()[1].by_name)
+def kinds(regime: str = DEFAULT_REGIME) -> tuple[str, ...]:
+    """Every finding kind the regime's catalogue knows (aliases excluded)."""
+    return tuple(_load(regime)[1].by_name)
 
 
-def quote(ref: str, lang: Lang) -> str:
+def has_kind(kind: str, regime: str = DEFAULT_REGIME) -> bool:
+    """Whether the regime names a duty for this finding kind (or alias)."""
+    cat = _load(regime)[1]
+    return cat.aliases.get(kind, kind) in cat.by_name
+
+
+def quote(ref: str, lang: Lang, regime: str = DEFAULT_REGIME) -> str:
     """An article's full text, or a clause in context: the article heading, its opening
     paragraph and the clause (``第九条　下列区域……：（三）浴室、更衣室、卫生间、哺乳室；``)."""
-    node = resolve(ref)
+    node = resolve(ref, regime)
     if isinstance(node, Clause):
-        art = get(ref)
-        intro, body = art.paragraphs[0].text(lang), node.text(lang)
+        art = get(ref, regime)
+        intro, body = art.paragraphs[-1].text(lang), node.text(lang)
         if lang == "zh":
-            return f"{art.heading_zh}\u3000{intro}{node.label_zh}{body}"
-        return f"{art.heading_en}. {intro} ({node.number}) {body}"
+            head = f"{art.heading_zh}\u3000" + ("" if len(art.paragraphs) == 1 else "……")
+            return f"{head}{intro}{node.label_zh}{body}"
+        return f"{art.heading_en}. {'... ' if len(art.paragraphs) > 1 else ''}{intro} ({node.number}) {body}"
     return node.text(lang)
 
 
-def for_kind(kind: str, article: str | None = None) -> Citation:
+def for_kind(kind: str, article: str | None = None, regime: str = DEFAULT_REGIME) -> Citation:
     """The citation for a finding kind. For kinds whose clause depends on the finding
-    (``privacy``: 9(1)..9(6)), pass the finding's ``article``; without it the citation names
-    the whole article."""
-    cat = _load()[1]
+    (``privacy``: 9(1)..9(6) under gansu-78, 8(1)..8(4) under national-799), pass the finding's
+    ``article`` (a clause of that regime); without it the citation names the whole article."""
+    cat = _load(regime)[1]
     name = cat.aliases.get(kind, kind)
     k = cat.by_name.get(name)
     if k is None:
         known = ", ".join(sorted(cat.by_name))
-        raise ConfigError(f"unknown finding kind {kind!r}: expected one of {known}")
+        raise ConfigError(f"unknown finding kind {kind!r} under {regime}: expected one of {known}")
     cites, duty = k.cites, k.duty
     if article is not None and k.clauses:
         canon = _canonical(article)
@@ -381,25 +413,26 @@ def for_kind(kind: str, article: str | None = None) -> Citation:
         duty_zh=duty.zh,
         duty_en=duty.en,
         penalty_article=k.penalty,
-        penalty_zh=quote(k.penalty, "zh"),
-        penalty_en=quote(k.penalty, "en"),
+        penalty_zh=quote(k.penalty, "zh", regime) if k.penalty else "",
+        penalty_en=quote(k.penalty, "en", regime) if k.penalty else "",
         related=tuple(k.related),
         summary=k.summary,
+        regime=regime,
     )
 
 
-def cite(item: Mapping[str, Any]) -> Citation:
+def cite(item: Mapping[str, Any], regime: str = DEFAULT_REGIME) -> Citation:
     """The citation for an event or finding dict of a check@1 / scan@1 report (its ``kind``, and
     its ``article`` where the clause depends on the finding)."""
     kind = item.get("kind")
     if not isinstance(kind, str):
         raise ConfigError(f"event or finding without a 'kind': {dict(item)!r:.120}")
     art = item.get("article")
-    return for_kind(kind, art if isinstance(art, str) and _has_clauses(kind) else None)
+    return for_kind(kind, art if isinstance(art, str) and _has_clauses(kind, regime) else None, regime)
 
 
-def _has_clauses(kind: str) -> bool:
-    cat = _load()[1]
+def _has_clauses(kind: str, regime: str = DEFAULT_REGIME) -> bool:
+    cat = _load(regime)[1]
     k = cat.by_name.get(cat.aliases.get(kind, kind))
     return bool(k and k.clauses)
 
@@ -418,22 +451,25 @@ def _texts(node: Paragraph | Clause, langs: tuple[Lang, ...]) -> dict[str, str]:
     return {lang: node.text(lang) for lang in langs}
 
 
-def article_dict(ref: str, langs: tuple[Lang, ...] = ("zh", "en")) -> dict[str, Any]:
+def article_dict(ref: str, langs: tuple[Lang, ...] = ("zh", "en"), regime: str = DEFAULT_REGIME) -> dict[str, Any]:
     """An article, or one clause of it, as plain data in the requested languages."""
-    node = resolve(ref)
+    node = resolve(ref, regime)
     if isinstance(node, Clause):
-        return {"id": node.id, "article": node.article, "topic": get(ref).topic, **_texts(node, langs)}
-    return {
+        return {"id": node.id, "article": node.article, "topic": get(ref, regime).topic, **_texts(node, langs)}
+    d = {
         "id": node.id,
         "topic": node.topic,
         **{f"heading_{lang}": (node.heading_zh if lang == "zh" else node.heading_en) for lang in langs},
         "paragraphs": [_texts(p, langs) for p in node.paragraphs],
         "clauses": [{"id": c.id, **_texts(c, langs)} for c in node.clauses],
     }
+    if node.after:
+        d["after"] = [_texts(p, langs) for p in node.after]
+    return d
 
 
 def citation_dict(c: Citation, langs: tuple[Lang, ...] = ("zh", "en")) -> dict[str, Any]:
-    d: dict[str, Any] = {"kind": c.kind, "article": c.article, "clause": c.clause, "summary": c.summary}
+    d: dict[str, Any] = {"kind": c.kind, "regime": c.regime, "article": c.article, "clause": c.clause, "summary": c.summary}
     for lang in langs:
         d[f"duty_{lang}"] = c.duty_zh if lang == "zh" else c.duty_en
     d["penalty_article"] = c.penalty_article
@@ -443,11 +479,12 @@ def citation_dict(c: Citation, langs: tuple[Lang, ...] = ("zh", "en")) -> dict[s
     return d
 
 
-def catalogue_dict(langs: tuple[Lang, ...] = ("zh", "en")) -> dict[str, Any]:
-    """The whole catalogue: metadata, every article, and the citation of every finding kind."""
-    reg = regulation()
+def catalogue_dict(langs: tuple[Lang, ...] = ("zh", "en"), regime: str = DEFAULT_REGIME) -> dict[str, Any]:
+    """The whole catalogue of a regime: metadata, every article, and the citation of every finding kind."""
+    reg = regulation(regime)
     return {
         "schema": SCHEMA,
+        "regime": reg.id,
         **{f"title_{lang}": (reg.title_zh if lang == "zh" else reg.title_en) for lang in langs},
         **{f"issuer_{lang}": (reg.issuer_zh if lang == "zh" else reg.issuer_en) for lang in langs},
         "adopted": reg.adopted,
@@ -455,6 +492,7 @@ def catalogue_dict(langs: tuple[Lang, ...] = ("zh", "en")) -> dict[str, Any]:
         "effective": reg.effective,
         "source": reg.source,
         "translation_note": reg.translation_note,
-        "articles": [article_dict(a.id, langs) for a in reg.articles],
-        "kinds": {k: citation_dict(for_kind(k), langs) for k in kinds()},
+        **({"notice": reg.notice} if reg.notice else {}),
+        "articles": [article_dict(a.id, langs, regime) for a in reg.articles],
+        "kinds": {k: citation_dict(for_kind(k, regime=regime), langs) for k in kinds(regime)},
     }

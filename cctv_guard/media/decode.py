@@ -32,20 +32,27 @@ class DecodeStats:
     corrupt_skipped: int = 0  # packets/frames/images that could not be decoded
     stalled: bool = False  # a live stream stopped delivering within the timeout
     ended_early: bool = False  # the source ended before its declared duration / on an error
+    truncated: bool = False  # a file whose data runs out before the duration its own header declares
+    last_t: float | None = None  # time of the last packet read (how far into the footage the pass got)
 
 
 class Tally:
-    """The counts of one pass over a source, kept while it runs; `stats` is their snapshot."""
+    """The counts of one pass over a source, kept while it runs; `stats` is their snapshot.
+    `reached_end`: the demuxer ran out of data; `data_end`: the byte offset where the data of the
+    last packet read ends (how far into a file the pass got)."""
 
-    __slots__ = ("decoded", "yielded", "corrupt_skipped", "stalled", "ended_early")
+    __slots__ = ("decoded", "yielded", "corrupt_skipped", "stalled", "ended_early", "truncated", "last_t", "reached_end",
+                 "data_end")
 
     def __init__(self) -> None:
-        self.decoded = self.yielded = self.corrupt_skipped = 0
-        self.stalled = self.ended_early = False
+        self.decoded = self.yielded = self.corrupt_skipped = self.data_end = 0
+        self.stalled = self.ended_early = self.truncated = self.reached_end = False
+        self.last_t: float | None = None
 
     @property
     def stats(self) -> DecodeStats:
-        return DecodeStats(self.decoded, self.yielded, self.corrupt_skipped, self.stalled, self.ended_early)
+        return DecodeStats(self.decoded, self.yielded, self.corrupt_skipped, self.stalled, self.ended_early, self.truncated,
+                           self.last_t)
 
 
 class Sampler:
@@ -124,7 +131,11 @@ def decode_video(
     consecutive_bad = 0
     fallback_n = 0
     next_key_t = -math.inf
+    tb_s = float(tb)
     for packet in packets(container, stream, tally, live):
+        if packet.pts is not None and packet.size:
+            t = packet.pts * tb_s - origin
+            tally.last_t = t if tally.last_t is None else max(tally.last_t, t)
         if keyframes_only and not packet.is_keyframe and packet.size:
             continue
         try:
@@ -158,27 +169,34 @@ def decode_video(
 
 
 def packets(container, stream, tally: Tally, live: bool = False):
-    """Demux packets of one stream; a read error or stall ends iteration and is recorded."""
+    """Demux packets of one stream; a read error or stall ends iteration and is recorded. A live
+    stream that closes (end of data) has ended early: a stream has no end of its own."""
     import av
 
     it = container.demux(stream)
     while True:
         try:
             packet = next(it)
-        except StopIteration:
+        except (StopIteration, EOFError):  # av.error.EOFError is an EOFError
+            tally.reached_end = True
+            tally.ended_early = tally.ended_early or live
             return
-        except (av.error.InvalidDataError, av.error.ValueError):
+        except (av.error.ExitError, TimeoutError):  # no data within the timeout (av.error.TimeoutError is a TimeoutError)
+            tally.stalled = tally.stalled or live
+            tally.ended_early = True
+            return
+        except OSError:  # a dropped connection, a read error (av.error.OSError and kin are OSErrors)
+            tally.ended_early = True
+            return
+        except ValueError:  # av.error.InvalidDataError: unreadable data where the next packet should be
             tally.corrupt_skipped += 1
-            tally.ended_early = True
-            return
-        except (av.error.ExitError, TimeoutError, av.error.OSError):
-            if live:
-                tally.stalled = True
-            tally.ended_early = True
+            tally.ended_early = tally.reached_end = True
             return
         except av.error.FFmpegError:
             tally.ended_early = True
             return
+        if packet.size and packet.pos is not None and packet.pos >= 0:
+            tally.data_end = max(tally.data_end, packet.pos + packet.size)
         yield packet  # the final empty packet flushes the decoder's buffered frames
 
 

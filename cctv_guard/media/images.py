@@ -13,7 +13,12 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from cctv_guard.core.errors import SourceError
+from cctv_guard.media.imagesize import declared_size
 
+# Pictures larger than this many pixels are refused before decoding (a small file can declare a
+# huge picture): 64 million is twice an 8K camera's 33 million. CCTV_GUARD_MAX_IMAGE_PIXELS changes it.
+MAX_IMAGE_PIXELS = 64_000_000
+MAX_PIXELS_ENV = "CCTV_GUARD_MAX_IMAGE_PIXELS"
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm"})
 DEFAULT_IMAGE_INTERVAL_S = 1.0
 
@@ -29,7 +34,8 @@ class ImageItem:
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """Read an image file as BGR uint8 (grey, alpha, 16-bit and float images are normalised by
-    `detection.image.as_bgr8`), or raise SourceError with a one-line reason."""
+    `detection.image.as_bgr8`), or raise SourceError with a one-line reason. A picture whose
+    header declares more than `max_image_pixels()` is refused before it is decoded."""
     import cv2
 
     from cctv_guard.detection.image import as_bgr8
@@ -45,13 +51,31 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         raise SourceError(f"cannot read {p}: {exc.strerror or exc}") from None
     if data.size == 0:
         raise SourceError(f"empty file: {p}")
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+    size = declared_size(memoryview(data))
+    limit = max_image_pixels()
+    if size is not None and size[0] * size[1] > limit:
+        raise SourceError(f"image too large: {p} declares {size[0]}x{size[1]} pixels, over the limit of {limit:,} "
+                          f"(set {MAX_PIXELS_ENV} to raise it)")
+    try:
+        img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+    except cv2.error as exc:  # e.g. OpenCV's own pixel limit, a header it refuses
+        reason = " ".join(str(exc).split())[-160:]
+        raise SourceError(f"not a readable image: {p} ({reason})") from None
     if img is None or img.size == 0:
         raise SourceError(f"not a readable image: {p}")
     try:
         return as_bgr8(img)
     except SourceError as exc:
         raise SourceError(f"not a readable image: {p} ({exc})") from None
+
+
+def max_image_pixels() -> int:
+    """The pixel limit of `read_image`: $CCTV_GUARD_MAX_IMAGE_PIXELS when it is a positive whole
+    number, else MAX_IMAGE_PIXELS."""
+    text = os.environ.get(MAX_PIXELS_ENV, "").replace("_", "").strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    return MAX_IMAGE_PIXELS
 
 
 def list_images(folder: str | os.PathLike, *, recursive: bool = False) -> list[Path]:

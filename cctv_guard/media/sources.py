@@ -20,6 +20,7 @@ from typing import Iterator, Literal
 
 from cctv_guard.core.errors import SourceError
 from cctv_guard.core.redact import redact_uri as redact
+from cctv_guard.core.text import path_text
 from cctv_guard.media.decode import DecodeStats, Sampler, Tally, decode_video, intra_only_codec
 from cctv_guard.media.frame import Frame, shrink_to_width
 from cctv_guard.media.images import IMAGE_SUFFIXES, image_times, iter_images, list_images, read_image
@@ -33,7 +34,7 @@ STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp:
 
 @dataclass(frozen=True)
 class SourceInfo:
-    uri: str  # credentials redacted
+    uri: str  # credentials redacted; a file name that is not UTF-8 shown with \xNN escapes (core.text.path_text)
     kind: SourceKind
     width: int
     height: int
@@ -128,6 +129,8 @@ class Source:
         finally:
             if self.kind == "video" and self.info.duration_s and tally.decoded == 0:
                 tally.ended_early = True
+            if self.kind == "video" and cut_short(tally, self.info.duration_s, _file_size(self._uri)):
+                tally.truncated, tally.ended_early = True, False
 
     # images
     def _image_frames(self, tally: Tally, sampler: Sampler, start, end, max_width) -> Iterator[Frame]:
@@ -161,6 +164,39 @@ class Source:
             self._container.close()
         self._container = _av_open(self._uri, self.kind, self._timeout_s, self._transport)
         return self._container
+
+
+# How far short of its declared duration a file's last frame may end (the last frame's own
+# length, a rounded header) before the file counts as cut short.
+TRUNCATION_SLACK_S = 1.0
+# A file whose packets stop within this many bytes of its end ran out of data (the final packet,
+# cut in two, is dropped by some demuxers).
+TRUNCATION_SLACK_BYTES = 1 << 20
+
+
+def cut_short(tally: Tally, declared_s: float | None, file_size: int | None) -> bool:
+    """Whether a pass over a file ran out of data before the duration its own header declares:
+    the demuxer reached the end of the data, the last packet read ends at (or next to) the end
+    of the file, and the last frame lies well before the declared end. A copy cut short, not a
+    recording that stopped (which a finished file's header would say)."""
+    if not (tally.reached_end and declared_s and file_size and tally.last_t is not None):
+        return False
+    return declared_s - tally.last_t > TRUNCATION_SLACK_S and file_size - tally.data_end <= TRUNCATION_SLACK_BYTES
+
+
+def truncated_input_error(info: SourceInfo, stats: DecodeStats) -> SourceError:
+    """The one-line error for a file that `cut_short` found cut short (see `DecodeStats.truncated`)."""
+    ends = f"{stats.last_t:.1f} s" if stats.last_t is not None else "its start"
+    declared = f"{info.duration_s:.1f} s" if info.duration_s else "the length"
+    return SourceError(f"{info.uri} is truncated input: its data ends at {ends} of the {declared} its own header declares "
+                       "(an incomplete copy or download, not a recording that stopped)")
+
+
+def _file_size(path: str) -> int | None:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
 
 
 def _av_open(uri: str, kind: SourceKind, timeout_s: float, transport: str = "tcp"):
@@ -236,7 +272,7 @@ def _probe_video(uri: str, kind: SourceKind, timeout_s: float, *, keep: bool = F
             raise SourceError(f"{redact(uri)} has a video stream without a readable picture")
         if kind == "video" and not _has_decodable_frame(uri, kind, timeout_s):
             raise SourceError(f"{redact(uri)} contains no decodable video frames (truncated or corrupt)")
-        info = SourceInfo(redact(uri), kind, width, height, fps, duration, codec, frames)
+        info = SourceInfo(redact(uri) if kind == "stream" else path_text(uri), kind, width, height, fps, duration, codec, frames)
         if keep and not probe_decoded:
             kept = True
             return info, container
@@ -293,7 +329,7 @@ def open_source(uri: str | os.PathLike, *, timeout_s: float = 10.0, rtsp_transpo
             raise SourceError(f"none of the first images in {path} could be read")
         h, w = first.shape[:2]
         times = image_times(images)
-        info = SourceInfo(str(path), "images", w, h, None, times[-1] if len(times) > 1 else None, None, len(images))
+        info = SourceInfo(path_text(path), "images", w, h, None, times[-1] if len(times) > 1 else None, None, len(images))
         return Source(str(path), "images", info, timeout_s=timeout_s, image_paths=images)
     if not os.access(path, os.R_OK):
         raise SourceError(f"permission denied: {path}")
@@ -302,7 +338,7 @@ def open_source(uri: str | os.PathLike, *, timeout_s: float = 10.0, rtsp_transpo
     if path.suffix.lower() in IMAGE_SUFFIXES:
         img = read_image(path)
         h, w = img.shape[:2]
-        info = SourceInfo(str(path), "image", w, h, None, None, None, 1)
+        info = SourceInfo(path_text(path), "image", w, h, None, None, None, 1)
         return Source(str(path), "image", info, timeout_s=timeout_s, image_paths=[path])
     info = _probe_video(str(path), "video", timeout_s)
     return Source(str(path), "video", info, timeout_s=timeout_s)

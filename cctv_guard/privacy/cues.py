@@ -10,13 +10,14 @@ cues of one or more frames into findings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
 from cctv_guard.detection.image import as_bgr8, limit_size
 from cctv_guard.privacy import lexicon
+from cctv_guard.privacy.categories import zone_of
 from cctv_guard.privacy.config import CueRule, CustomDetector, PrivacyConfig
 from cctv_guard.privacy.view import Box, ViewQuality, in_masks, mask_array, mask_image, scale_polygons, view_quality
 
@@ -74,6 +75,12 @@ def cues_from_text(lines, min_score: float = 0.0) -> list[Cue]:
     return out
 
 
+def cues_from_scene(probabilities: Mapping[str, float], weight: float, min_score: float) -> list[Cue]:
+    """Cues for the prohibited categories the scene head gives at least `min_score` ("scene:hotel_room")."""
+    return [Cue(f"scene:{cat}", zone_of(cat), float(p), weight) for cat, p in probabilities.items()
+            if p >= min_score and weight != 0]
+
+
 def _as_box(box) -> Box | None:
     if box is None:
         return None
@@ -107,24 +114,38 @@ def apply_masks(cues: Iterable[Cue], masks) -> list[Cue]:
 @dataclass(frozen=True)
 class PrivacyModels:
     """The models a scan runs; any may be None (that source of cues is then skipped).
-    `custom` pairs each loaded YOLO detector with its config entry."""
+    `custom` pairs each loaded YOLO detector with its config entry; `head` is the scene head
+    (`head.SceneHead`), fed by the classifier's embedding."""
 
     detector: Any = None
     classifier: Any = None
     reader: Any = None
     custom: tuple[tuple[Any, CustomDetector], ...] = ()
+    head: Any = None
 
 
 def load_models(config: PrivacyConfig | None = None, *, ocr: bool = True) -> PrivacyModels:
-    """The bundled detector and classifier (loaded once per process and verified against the
-    models manifest), the sign reader when `ocr`, and the config's custom YOLO detectors.
-    Raises ModelError (one line) for a missing or corrupt file."""
+    """The bundled detector, classifier and scene head (loaded once per process and verified
+    against the models manifest), the sign reader when `ocr`, and the config's custom YOLO
+    detectors. Raises ModelError (one line) for a missing or corrupt file."""
     from cctv_guard import detection
 
     cfg = config or PrivacyConfig()
     shared = detection.load_models()
     custom = tuple((detection.YoloDetector.load(d.path, d.sha256), d) for d in cfg.detectors)
-    return PrivacyModels(shared.ssd, shared.classifier, shared.signs if ocr else None, custom)
+    return PrivacyModels(shared.ssd, shared.classifier, shared.signs if ocr else None, custom, _shared_head())
+
+
+_HEAD: list = []
+
+
+def _shared_head():
+    """The shipped scene head, loaded once per process (ModelError when missing or corrupt)."""
+    if not _HEAD:
+        from cctv_guard.privacy.head import load_head
+
+        _HEAD.append(load_head())
+    return _HEAD[0]
 
 
 # --- per-frame analysis -------------------------------------------------------------------------
@@ -143,6 +164,7 @@ class FrameCues:
     people: tuple[Box, ...]
     quality: ViewQuality
     ocr: bool
+    embedding: np.ndarray | None = field(default=None, compare=False, repr=False)  # classifier features
 
 
 def analyse_frame(
@@ -177,8 +199,15 @@ def analyse_frame(
         dets = models.detector.detect(work, min_score=floor)
         cues += cues_from_detections(dets, rules)
         people += [d.box for d in dets if d.label == "person"]
+    embedding = None
     if models.classifier is not None:
-        cues += cues_from_classes(models.classifier.classify(work, top_k=10), cfg.classifier_rules())
+        probs, embedding = models.classifier.infer(work)
+        cues += cues_from_classes(models.classifier.top(probs, top_k=10), cfg.classifier_rules())
+        # the head has only seen real views: a flat, dark or blurred frame (or one masked out)
+        # says nothing about the place
+        if models.head is not None and embedding is not None and quality.judgeable:
+            fus = cfg.fusion
+            cues += cues_from_scene(models.head.prohibited(embedding), fus.scene_weight, fus.scene_min_score)
     for yolo, spec in models.custom:
         cues += cues_from_detections(yolo.detect(work, min_score=spec.min_score), spec.rules(), prefix="yolo")
     want_ocr = ocr(quality) if callable(ocr) else bool(ocr)
@@ -187,7 +216,7 @@ def analyse_frame(
         cues += cues_from_text(models.reader.read(work), cfg.ocr.min_score)
     cues = [c if c.box is None else replace(c, box=_scale_box(c.box, 1 / s)) for c in cues]
     people = [_scale_box(b, 1 / s) for b in people]
-    return FrameCues(index, t, w, h, tuple(apply_masks(cues, masks)), tuple(people), quality, did_ocr)
+    return FrameCues(index, t, w, h, tuple(apply_masks(cues, masks)), tuple(people), quality, did_ocr, embedding)
 
 
 def read_signs(frame: FrameCues, image: np.ndarray, models: PrivacyModels, config: PrivacyConfig | None = None,

@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Sequence
 
+from cctv_guard.legal.mapping import legal_fields
+from cctv_guard.privacy.categories import category_for_zone
 from cctv_guard.privacy.config import PrivacyConfig
 from cctv_guard.privacy.cues import Cue, FrameCues
 from cctv_guard.privacy.view import Box
@@ -85,8 +87,10 @@ class CueRef:
 
 @dataclass(frozen=True)
 class Finding:
-    """A privacy finding: `article` "9(1)"…"9(6)", the zone, a calibrated confidence, the cues,
-    and where it was best seen (frame ordinal and seconds from the source start)."""
+    """A privacy finding: `article` "9(1)"…"9(6)", the zone, the place `category`
+    (`categories.CATEGORIES`: the scene head's strongest category of the zone, else the zone's
+    usual one), a calibrated confidence, the cues, and where it was best seen (frame ordinal and
+    seconds from the source start)."""
 
     article: str
     zone: str
@@ -96,14 +100,18 @@ class Finding:
     t: float = 0.0
     evidence: float = 0.0
     kind: str = "privacy"
+    category: str = ""
 
     def to_json(self) -> dict:
         return {
             "kind": self.kind,
             "article": self.article,
             "zone": self.zone,
+            "category": self.category or category_for_zone(self.zone),
             "confidence": round(float(self.confidence), 3),
             "cues": [c.to_json() for c in self.cues],
+            **legal_fields(self.kind, zone=self.zone, article=self.article,  # docs/contracts.md
+                           category=self.category or category_for_zone(self.zone)),
         }
 
 
@@ -112,6 +120,14 @@ def _cue_ref(c: Cue, frame: FrameCues | None) -> CueRef:
     if box is None and frame is not None:  # whole-frame classifier label
         box = (0.0, 0.0, float(frame.width), float(frame.height))
     return CueRef(c.cue, c.score, box)
+
+
+def _category(zone: str, cues: Sequence[Cue]) -> str:
+    """The strongest scene-head category of the zone among the cues, else the zone's usual one."""
+    for c in cues:
+        if c.cue.startswith("scene:") and c.zone == zone:
+            return c.cue.split(":", 1)[1]
+    return category_for_zone(zone)
 
 
 def fuse_frames(frames: Sequence[FrameCues], config: PrivacyConfig | None = None) -> list[Finding]:
@@ -142,7 +158,9 @@ def fuse_frames(frames: Sequence[FrameCues], config: PrivacyConfig | None = None
                     best[c.cue] = (c, fr)
         zone = max(zone_ev, key=lambda z: (zone_ev[z], z))
         top_frame = seen[0][1]
-        refs = tuple(_cue_ref(c, fr) for c, fr in sorted(best.values(), key=lambda p: -p[0].evidence))
-        findings.append(Finding(article_of(zone), zone, conf, refs, top_frame.index, top_frame.t, total))
+        ranked = sorted(best.values(), key=lambda p: -p[0].evidence)
+        refs = tuple(_cue_ref(c, fr) for c, fr in ranked)
+        findings.append(Finding(article_of(zone), zone, conf, refs, top_frame.index, top_frame.t, total,
+                                category=_category(zone, [c for c, _ in ranked])))
     findings.sort(key=lambda f: (-f.confidence, f.article, f.zone))
     return findings

@@ -2,8 +2,10 @@
 
 Modules, by concept:
 
-- :mod:`~cctv_guard.registry.camera`: a camera's facts, their validation, Art. 7 categories and the
-  registry findings (``filing_overdue`` Art. 11, ``signage_missing`` Art. 8).
+- :mod:`~cctv_guard.registry.camera`: a camera's facts (with the go-live date and the declared
+  storage period), their validation, Art. 7 categories (and Order 799's Art. 7 scope) and the
+  registry findings under both regimes (``filing_overdue``: Order 78 Art. 11 / Order 799 Art. 14;
+  ``signage_missing``; ``retention_short`` for a declared period under 30 days).
 - :mod:`~cctv_guard.registry.records`: baseline and check-history records.
 - :mod:`~cctv_guard.registry.db`: SQLite / PostgreSQL dialects, connecting, schema migrations.
 - :mod:`~cctv_guard.registry.store`: :class:`Registry` and :func:`open_registry`; it stores and

@@ -1,10 +1,16 @@
-"""A registered camera: its facts, their validation, and the registry findings they imply.
+"""A registered camera: its facts, their validation, and the registry findings they imply, under
+each regime (Gansu Order 78 and national Order 799; see docs/legal.md).
 
-Art. 11 filing: the Measures took effect on 2011-05-01; systems built before then had to be filed
-within 60 days of that date, and this registry applies the same 60 days to later installations
-(the filing is due ``max(installed, 2011-05-01) + 60 days``). An unfiled camera past that date
-is a ``filing_overdue`` finding (Art. 11, penalty Art. 19(2)); a camera recorded without signage
-is a ``signage_missing`` finding (Art. 8, penalty Art. 19(1)).
+Filing under Order 78 Art. 11: the Measures took effect on 2011-05-01; systems built before then
+had to be filed within 60 days of that date, and this registry applies the same 60 days to later
+installations (due ``max(installed, 2011-05-01) + 60 days``; penalty Art. 19(2)). Filing under
+Order 799 Art. 14: within 30 days of going live (``go_live``, else ``installed``); systems live
+before 2025-04-01 within 90 days of that date, i.e. by 2025-06-30 (penalty Art. 29). Order 799
+Art. 9 para. 2 exempts cameras outside the Art. 7 places from Art. 14 (and 11, 15, 16 para. 2, 17):
+:data:`NATIONAL_ART7` says which categories are Art. 7 places. An unfiled camera past a due date is
+a ``filing_overdue`` finding citing the regimes it is overdue under; a camera recorded without
+signage is ``signage_missing`` (Order 78 Art. 8, Order 799 Art. 13); a declared storage period
+(``retention_days``) under 30 days is ``retention_short`` (Order 78 Art. 16(8), Order 799 Art. 17).
 
 Stream URIs are stored as given (the edge watcher needs the credentials) but every rendering
 for people — ``Camera.to_dict()``, ``repr``, exports, error messages — is redacted through
@@ -17,7 +23,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, Sequence
 
 from pydantic import ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -48,8 +54,24 @@ Category = Literal[
     "key_unit", "residential_entrance", "residential_passage", "other_required", "other",
 ]
 
+#: Order 799 Art. 7 places by category: ``category -> the Art. 7 place`` or None (an Art. 9 place:
+#: the Art. 9 para. 2 exemptions apply). Residential compounds, named by Order 78 Art. 7(4), are not
+#: Order 799 Art. 7 places; ``other_required`` (a place another law requires) is taken as in scope.
+NATIONAL_ART7: dict[str, str | None] = {
+    "street": "7 para. 1 (main road sections)", "intersection": "7 para. 1 (main road sections)",
+    "crossing": "7 para. 1 (underpasses)", "boundary_road": "7 para. 1 (administrative-area road boundaries)",
+    "square": "7 para. 1 (squares)", "key_unit": "7 para. 1 (areas around key security units)",
+    "park": "7(1) (parks)", "public_place": "7(1) (places where people gather)", "transit_hub": "7(2) (transport hubs)",
+    "other_required": "7 (required by law)", "residential_entrance": None, "residential_passage": None, "other": None,
+}
+
 MEASURES_IN_FORCE = date(2011, 5, 1)
 FILING_DAYS = 60
+NATIONAL_IN_FORCE = date(2025, 4, 1)  # Order 799 Art. 34
+NATIONAL_FILING_DAYS = 30  # Order 799 Art. 14: within 30 days of going live
+NATIONAL_TRANSITION_DUE = date(2025, 6, 30)  # ... systems live before 2025-04-01: within 90 days
+MIN_RETENTION_DAYS = 30  # Order 78 Art. 16(8), Order 799 Art. 17
+GANSU, NATIONAL = "gansu-78", "national-799"
 VERDICTS = ("compliant", "violation", "inconclusive")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
@@ -78,6 +100,8 @@ class Camera:
     zones: tuple[Zone, ...] = ()
     created_at: str | None = None
     updated_at: str | None = None
+    go_live: date | None = None  # put into use (Order 799 Art. 14); None: taken to be `installed`
+    retention_days: int | None = None  # the declared storage period of its footage, in days
 
     @property
     def source_redacted(self) -> str | None:
@@ -94,31 +118,73 @@ class Camera:
             return None
         return max(self.installed, MEASURES_IN_FORCE) + timedelta(days=FILING_DAYS)
 
-    def filing_overdue(self, today: date | None = None) -> bool:
-        due = self.filing_due
-        return self.filed is None and due is not None and (today or date.today()) > due
+    @property
+    def national_art7(self) -> bool:
+        """Whether the camera is at an Order 799 Art. 7 place (else Art. 9 para. 2 exemptions apply)."""
+        return NATIONAL_ART7.get(self.category) is not None
+
+    @property
+    def national_filing_due(self) -> date | None:
+        """When the Order 799 Art. 14 filing is (or was) due; None while the go-live date is unknown
+        or the camera is exempt (not at an Art. 7 place)."""
+        return national_filing_due(self.go_live or self.installed) if self.national_art7 else None
+
+    def filing_dues(self, regimes: Sequence[str] | None = None) -> dict[str, date]:
+        """The filing due date under each regime (of ``regimes``, default both) that has one."""
+        dues = {GANSU: self.filing_due, NATIONAL: self.national_filing_due}
+        return {r: d for r, d in dues.items() if d is not None and (regimes is None or r in regimes)}
+
+    def overdue_regimes(self, today: date | None = None, regimes: Sequence[str] | None = None) -> list[str]:
+        """The regimes under which the filing is overdue (none once ``filed`` is recorded)."""
+        if self.filed is not None:
+            return []
+        today = today or date.today()
+        return [r for r, due in self.filing_dues(regimes).items() if today > due]
+
+    def filing_overdue(self, today: date | None = None, regimes: Sequence[str] | None = None) -> bool:
+        """Overdue under any of ``regimes`` (default: either regime)."""
+        return bool(self.overdue_regimes(today, regimes))
+
+    def retention_short(self) -> bool:
+        return self.retention_days is not None and self.retention_days < MIN_RETENTION_DAYS
 
     def zone(self, name: str) -> Zone | None:
         return next((z for z in self.zones if z.name == name), None)
 
-    def finding_kinds(self, today: date | None = None) -> list[str]:
+    def finding_kinds(self, today: date | None = None, regimes: Sequence[str] | None = None) -> list[str]:
         """The kinds of :meth:`findings`, cheaply (for tables of many cameras)."""
-        return [k for k, on in (("filing_overdue", self.filing_overdue(today)), ("signage_missing", self.signage is False)) if on]
+        return [f["kind"] for f in self.findings(today, regimes=regimes)]
 
-    def findings(self, today: date | None = None) -> list[dict[str, Any]]:
-        """Registry findings: ``filing_overdue`` (Art. 11) and ``signage_missing`` (Art. 8)."""
+    def findings(self, today: date | None = None, regimes: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Registry findings, each with its ``legal`` list (docs/contracts.md): ``filing_overdue``,
+        ``signage_missing`` and ``retention_short``. ``article``/``penalty_article`` are those of the
+        first regime that applies (Order 78 where it does, for existing consumers)."""
+        from cctv_guard.legal.mapping import legal_fields
+
         today = today or date.today()
         out: list[dict[str, Any]] = []
-        if self.filing_overdue(today):
-            due = self.filing_due
-            assert due is not None
-            out.append({
-                "kind": "filing_overdue", "article": "11", "penalty_article": "19(2)",
-                "details": {"installed": self.installed.isoformat() if self.installed else None,
-                            "due": due.isoformat(), "days_overdue": (today - due).days},
+
+        def add(kind: str, applicable: Sequence[str], details: dict[str, Any]) -> None:
+            fields = legal_fields(kind, regimes=applicable, art7=self.national_art7)
+            if fields["legal"]:
+                first = fields["legal"][0]
+                out.append({"kind": kind, "article": first["article"], "penalty_article": first["penalty"],
+                            "details": details, **fields})
+
+        late = self.overdue_regimes(today, regimes)
+        if late:
+            dues = self.filing_dues(late)
+            due = dues[late[0]]
+            add("filing_overdue", late, {
+                "installed": iso_date(self.installed), "go_live": iso_date(self.go_live),
+                "due": due.isoformat(), "days_overdue": (today - due).days,
+                "due_by_regime": {r: d.isoformat() for r, d in dues.items()},
             })
+        chosen = list(regimes) if regimes is not None else [GANSU, NATIONAL]
         if self.signage is False:
-            out.append({"kind": "signage_missing", "article": "8", "penalty_article": "19(1)", "details": {}})
+            add("signage_missing", chosen, {})
+        if self.retention_short():
+            add("retention_short", chosen, {"retention_days": self.retention_days, "minimum_days": MIN_RETENTION_DAYS})
         return out
 
     def to_dict(self, *, today: date | None = None, findings: bool = True) -> dict[str, Any]:
@@ -127,6 +193,8 @@ class Camera:
             "id": self.id, "name": self.name, "lat": self.lat, "lon": self.lon,
             "category": self.category, "article_7": self.article_7_clause, "operator": self.operator,
             "installed": iso_date(self.installed), "filed": iso_date(self.filed), "filing_due": iso_date(self.filing_due),
+            "go_live": iso_date(self.go_live), "retention_days": self.retention_days,
+            "national_art7": self.national_art7, "national_filing_due": iso_date(self.national_filing_due),
             "signage": self.signage, "source": self.source_redacted, "notes": self.notes,
             "zones": {z.name: [list(p) for p in z.points] for z in self.zones},
             "created_at": self.created_at, "updated_at": self.updated_at,
@@ -138,6 +206,15 @@ class Camera:
 
 def iso_date(d: date | None) -> str | None:
     return d.isoformat() if d else None
+
+
+def national_filing_due(live: date | None) -> date | None:
+    """Order 799 Art. 14: 30 days after going live; a system live before 2025-04-01 by 2025-06-30."""
+    if live is None:
+        return None
+    if live < NATIONAL_IN_FORCE:
+        return NATIONAL_TRANSITION_DUE
+    return live + timedelta(days=NATIONAL_FILING_DAYS)
 
 
 # --- validation at the boundary (library calls, CLI options, CSV rows, database rows) ---------------
@@ -162,6 +239,8 @@ class CameraFields(StrictModel):
     signage: bool | None = None
     source: str | None = Field(default=None, max_length=2000)
     notes: str = Field(default="", max_length=2000)
+    go_live: date | None = None
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
 
     @field_validator("id", mode="before")
     @classmethod
@@ -208,12 +287,12 @@ class CameraFields(StrictModel):
             raise ValueError("expected yes or no")
         return v
 
-    @field_validator("installed", "filed", "source", mode="before")
+    @field_validator("installed", "filed", "source", "go_live", "retention_days", mode="before")
     @classmethod
     def _empty_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and v.strip().lower() in ("", "none", "null") else v
 
-    @field_validator("installed", "filed")
+    @field_validator("installed", "filed", "go_live")
     @classmethod
     def _plausible_date(cls, v: date | None) -> date | None:
         if v is not None and not (date(1950, 1, 1) <= v <= date.today() + timedelta(days=3660)):

@@ -19,7 +19,7 @@ from cctv_guard.core.atomic import PRIVATE_MODE
 from cctv_guard.core.errors import RegistryError
 from cctv_guard.core.redact import redact_text, redact_uri
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def utc_now() -> str:
@@ -182,6 +182,10 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, data {blob} NOT NULL)",
         "ALTER TABLE checks ADD COLUMN kinds TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX checks_camera ON checks (camera_id, checked_at)",
+    ],
+    [  # v3: go-live date and declared storage period (Order 799 Art. 14, 17); NULL for existing cameras
+        "ALTER TABLE cameras ADD COLUMN go_live TEXT",
+        "ALTER TABLE cameras ADD COLUMN retention_days INTEGER",
     ],
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION

@@ -75,7 +75,7 @@ BASELINE_SUFFIX = ".cgb"
 @lru_cache(maxsize=1)
 def _camera_rows() -> TypeAdapter:
     return TypeAdapter(list[tuple[str, str, float, float, str, str, Optional[date], Optional[date],
-                                  Optional[bool], Optional[str], str, str, str]])
+                                  Optional[bool], Optional[str], str, Optional[date], Optional[int], str, str]])
 
 
 _CAM_COLS = CAMERA_FIELDS + ("created_at", "updated_at")
@@ -86,7 +86,7 @@ _CHECK_COLS = "id, camera_id, checked_at, source, verdict, events, findings, fra
 
 def _to_db(f: CameraFields) -> tuple[Any, ...]:
     return (f.id, f.name, f.lat, f.lon, f.category, f.operator, iso_date(f.installed), iso_date(f.filed),
-            None if f.signage is None else int(f.signage), f.source, f.notes)
+            None if f.signage is None else int(f.signage), f.source, f.notes, iso_date(f.go_live), f.retention_days)
 
 
 # --- the registry -----------------------------------------------------------------------------------
@@ -153,7 +153,8 @@ class Registry:
             row = rows[int(e["loc"][0])] if e["loc"] and str(e["loc"][0]).isdigit() else [None]
             col = _CAM_COLS[int(e["loc"][1])] if len(e["loc"]) > 1 and str(e["loc"][1]).isdigit() else "?"
             raise RegistryError(f"registry row for camera {row[0]!r} in {self.location} is invalid: {col}: {e['msg']}") from None
-        return [Camera(*t[:11], zones=tuple(zones.get(t[0], ())), created_at=t[11], updated_at=t[12]) for t in typed]
+        return [Camera(*t[:11], zones=tuple(zones.get(t[0], ())), created_at=t[13], updated_at=t[14], go_live=t[11],
+                       retention_days=t[12]) for t in typed]
 
     def get_camera(self, camera_id: str) -> Camera:
         """The camera with this id; :class:`RegistryError` if there is none."""
@@ -169,14 +170,16 @@ class Registry:
                 return None
             return self._rows_to_cameras([row], self._zones_by_camera(camera_id))[0]
 
-    def list_cameras(self, *, overdue: bool = False, today: date | None = None) -> list[Camera]:
-        """Every camera, ordered by id; ``overdue=True`` keeps only those whose Art. 11 filing is overdue."""
+    def list_cameras(self, *, overdue: bool = False, today: date | None = None,
+                     regimes: Sequence[str] | None = None) -> list[Camera]:
+        """Every camera, ordered by id; ``overdue=True`` keeps only those whose filing is overdue
+        under one of ``regimes`` (default: Order 78 Art. 11 or Order 799 Art. 14)."""
         with self._guard("listing cameras"):
             rows = self._db.execute(f"{_CAM_SELECT} ORDER BY id{self._db.binary_order}").fetchall()
             zones = self._zones_by_camera()
         cams = self._rows_to_cameras(rows, zones)
         if overdue:
-            cams = [c for c in cams if c.filing_overdue(today)]
+            cams = [c for c in cams if c.filing_overdue(today, regimes)]
         return cams
 
     def count(self) -> int:

@@ -26,7 +26,8 @@ from cctv_guard.registry.camera import CAMERA_FIELDS, REQUIRED_FIELDS, Camera, i
 
 #: CSV columns of `camera export --format csv`, which `camera import` reads back.
 #: Stream URIs are not exported (they carry credentials and are not part of a filing).
-CSV_COLUMNS = ("id", "name", "lat", "lon", "category", "operator", "installed", "filed", "signage", "notes")
+CSV_COLUMNS = ("id", "name", "lat", "lon", "category", "operator", "installed", "filed", "signage", "notes",
+               "go_live", "retention_days")
 IMPORT_COLUMNS = CAMERA_FIELDS
 
 
@@ -52,7 +53,7 @@ def cameras_to_csv(cameras: Iterable[Camera]) -> str:
     return csv_text(CSV_COLUMNS, (
         [c.id, _text_cell(c.name), c.lat, c.lon, c.category, _text_cell(c.operator),
          iso_date(c.installed) or "", iso_date(c.filed) or "", "" if c.signage is None else ("yes" if c.signage else "no"),
-         _text_cell(c.notes)]
+         _text_cell(c.notes), iso_date(c.go_live) or "", "" if c.retention_days is None else c.retention_days]
         for c in cameras
     ))
 
@@ -67,6 +68,8 @@ def cameras_to_geojson(cameras: Iterable[Camera], today: date | None = None) -> 
             "id": c.id, "name": c.name, "category": c.category, "article_7": c.article_7_clause,
             "operator": c.operator, "installed": iso_date(c.installed), "filed": iso_date(c.filed),
             "filing_due": iso_date(c.filing_due), "filing_overdue": c.filing_overdue(today), "signage": c.signage,
+            "go_live": iso_date(c.go_live), "retention_days": c.retention_days,
+            "national_filing_due": iso_date(c.national_filing_due),
             "zones": sorted(z.name for z in c.zones), "findings": c.finding_kinds(today),
         }
         feats.append({"type": "Feature", "id": c.id, "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},

@@ -352,6 +352,27 @@ def evidence_images(report: Mapping[str, Any], base: str | os.PathLike = ".") ->
 # --- pictures from the footage ----------------------------------------------------------------------------
 
 
+def same_view(median: np.ndarray, frame: ImageLike, min_ncc: float = 0.5) -> bool:
+    """Whether a frame shows the view of a baseline's grey median (normalised cross-correlation
+    of the grey images, at the median's size)."""
+    g = median if median.ndim == 2 else cv2.cvtColor(load_image(median), cv2.COLOR_BGR2GRAY)
+    f = cv2.cvtColor(cv2.resize(load_image(frame), (g.shape[1], g.shape[0]), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
+    a, b = g.astype(np.float32) - g.mean(), f.astype(np.float32) - f.mean()
+    den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return den > 0 and float((a * b).sum()) / den >= min_ncc
+
+
+def colour_view(median: np.ndarray, frame: ImageLike) -> np.ndarray:
+    """The baseline's grey median view in colour: its luminance stays the median's (people and
+    cars that passed stay out), the colour (chroma) comes from a colour frame of the same view.
+    A greyscale frame gives a grey view."""
+    g = median if median.ndim == 2 else cv2.cvtColor(load_image(median), cv2.COLOR_BGR2GRAY)
+    img = cv2.resize(load_image(frame), (g.shape[1], g.shape[0]), interpolation=cv2.INTER_AREA)
+    ycc = cv2.cvtColor(img, cv2.COLOR_BGR2YCrCb)
+    ycc[..., 0] = g
+    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR)
+
+
 def event_times(events: Sequence[Mapping[str, Any]]) -> dict[int, float]:
     """When to picture each event: when it was confirmed (the condition clearly held), else its start."""
     out = {}

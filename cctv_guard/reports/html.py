@@ -21,16 +21,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from cctv_guard import __version__
 from cctv_guard.core.atomic import write_output
-from cctv_guard.core.errors import ConfigError, SourceError
+from cctv_guard.core.errors import SourceError
 from cctv_guard.legal import articles
+from cctv_guard.reports import fonts, views
 from cctv_guard.reports import frames as fr
+from cctv_guard.reports.i18n import LABELS, VERDICTS, Labels, Lang  # noqa: F401 (LABELS, VERDICTS: re-exported)
 from cctv_guard.reports.model import (
     ARCHIVE_SCAN_SCHEMA,
     ARCHIVE_SCHEMAS,
@@ -38,66 +40,13 @@ from cctv_guard.reports.model import (
     CHECK_SCHEMA,
     SCAN_SCHEMA,
     camera_facts,
-    citation,
     clock,
     enrich,
     fmt_value,
-    safe_ref,
 )
 
 SIZE_BUDGET = 5_000_000  # bytes of HTML, images included
-ARCHIVE_FINDINGS_SHOWN = 500  # the JSON report holds them all
-ARCHIVE_ROWS_SHOWN = 2000
 
-Lang = Literal["zh", "en", "both"]
-
-LABELS = {
-    "title": ("视频监控合规检查报告", "CCTV compliance report"),
-    "scan_title": ("禁止安装区域检查报告", "Privacy scan report (Art. 9)"),
-    "verdict": ("结论", "Verdict"),
-    "camera": ("摄像设备", "Camera"),
-    "no_camera": ("未关联登记的摄像设备", "No registered camera attached"),
-    "timeline": ("事件时间轴", "Timeline of events"),
-    "events": ("事件", "Events"),
-    "findings": ("隐私区域发现", "Privacy findings"),
-    "items": ("检查对象", "Items scanned"),
-    "articles": ("引用条款", "Articles cited"),
-    "diagnostics": ("分析信息", "Analysis details"),
-    "baseline": ("基准视野", "Baseline view"),
-    "offending": ("异常画面", "Offending frame"),
-    "snapshot": ("证据截图（人员已模糊）", "Evidence snapshot (people blurred)"),
-    "no_image": ("无图像", "no image supplied"),
-    "none": ("无", "none"),
-    "duty": ("违反的义务", "Duty violated"),
-    "penalty": ("罚则", "Penalty"),
-    "related": ("相关条款", "Related provisions"),
-    "source": ("来源", "Source"),
-    "start": ("开始", "Start"),
-    "end": ("结束", "End"),
-    "open": ("持续中", "still open"),
-    "confidence": ("置信度", "Confidence"),
-    "evidence": ("依据", "Evidence"),
-    "frames": ("分析帧数", "Frames analysed"),
-    "duration": ("时长", "Duration"),
-    "generated": ("生成时间", "Generated"),
-    "camera_findings": ("登记信息问题", "Registry findings"),
-    "cites": ("违反", "Breaches"),
-    "zone": ("区域", "Zone"),
-    "cues": ("线索", "Cues"),
-    "archive_scan_title": ("录像存储期限与连续性检查报告", "Footage retention report (Art. 16(7), 16(8))"),
-    "archive_verify_title": ("录像完整性核验报告", "Footage integrity report (Art. 17)"),
-    "archive_findings": ("存储问题", "Archive findings"),
-    "archive_cameras": ("各摄像设备的录像", "Footage kept per camera"),
-    "archive_changes": ("封存后的变化", "Changes since the seal"),
-    "archive_seal": ("封存", "Seal"),
-}
-VERDICTS = {  # verdict -> (zh, en, CSS class)
-    "compliant": ("合规", "compliant", "ok"),
-    "violation": ("违规", "violation", "bad"),
-    "inconclusive": ("无法判定", "inconclusive", "warn"),
-    "prohibited": ("禁止区域", "prohibited", "bad"),
-    "clear": ("未发现问题", "clear", "ok"),
-}
 _TITLES = {CHECK_SCHEMA: "title", SCAN_SCHEMA: "scan_title", ARCHIVE_SCAN_SCHEMA: "archive_scan_title",
            ARCHIVE_VERIFY_SCHEMA: "archive_verify_title"}
 
@@ -141,33 +90,6 @@ def render_template(name: str, **context: Any) -> str:
     return environment().get_template(name).render(**context)
 
 
-class Labels:
-    """The report's words in its language(s): ``t(key)`` a label, ``verdict_name(v)``,
-    ``verdict_class(v)`` (the CSS class of its colour), ``lang``."""
-
-    def __init__(self, lang: Lang):
-        if lang not in ("zh", "en", "both"):
-            raise ConfigError(f"lang: expected 'zh', 'en' or 'both', found {lang!r}")
-        self.lang = lang
-
-    def _pick(self, zh: str, en: str) -> str:
-        return {"zh": zh, "en": en, "both": f"{en} · {zh}"}[self.lang]
-
-    def t(self, key: str) -> str:
-        return self._pick(*LABELS[key])
-
-    def verdict_name(self, v: Any) -> str:
-        zh, en, _ = VERDICTS.get(v, (v, v, "warn"))
-        return self._pick(str(zh), str(en))
-
-    @staticmethod
-    def verdict_class(v: Any) -> str:
-        return VERDICTS.get(v, (v, v, "warn"))[2]
-
-    def context(self) -> dict[str, Any]:
-        return {"lang": self.lang, "t": self.t, "verdict_name": self.verdict_name, "verdict_class": self.verdict_class}
-
-
 # --- the timeline --------------------------------------------------------------------------------------
 
 _PALETTE = ["#c53030", "#dd6b20", "#b7791f", "#2b6cb0", "#6b46c1", "#2c7a7b", "#97266d", "#4a5568", "#276749"]
@@ -182,9 +104,12 @@ def _nice_step(span: float, ticks: int = 8) -> float:
     return 10 * mag
 
 
-def timeline_svg(events: Sequence[Mapping[str, Any]], duration_s: float | None, *, width: int = 1100) -> str:
-    """An inline SVG timeline: one lane per event kind, a bar from start to end (open events run
-    to the end, drawn with an arrow), ticks in m:ss. Kinds and times are escaped."""
+def timeline_svg(events: Sequence[Mapping[str, Any]], duration_s: float | None, labels: Labels | None = None, *,
+                 width: int = 1100) -> str:
+    """An inline SVG timeline: one lane per event kind (named in the report's language), a bar
+    from start to end (open events run to the end, drawn with an arrow), ticks in the reports'
+    one time format. Kinds and times are escaped."""
+    L = labels or Labels("en")
     kinds = list(dict.fromkeys(str(ev.get("kind", "?")) for ev in events))
     ends = [float(x) for ev in events for x in (ev.get("start_s"), ev.get("end_s")) if isinstance(x, (int, float))]
     span = max([float(duration_s or 0.0), *ends, 1.0])
@@ -211,133 +136,16 @@ def timeline_svg(events: Sequence[Mapping[str, Any]], duration_s: float | None, 
         x2 = max(x(span if open_ else end), x1 + 4)
         bars.append({
             "n": n + 1, "x": f"{x1:.1f}", "y": y, "width": f"{x2 - x1:.1f}", "height": lane_h - 10,
-            "colour": _PALETTE[i % len(_PALETTE)], "tip": f"#{n + 1} {k} {clock(s)} – {'…' if open_ else clock(end)}",
+            "colour": _PALETTE[i % len(_PALETTE)], "tip": f"#{n + 1} {L.kind_name(k)} {clock(s)} – {'…' if open_ else clock(end)}",
             "arrow": (f"M{x2 - 8:.1f},{y - 2} L{x2:.1f},{y + (lane_h - 10) / 2:.1f} L{x2 - 8:.1f},{y + lane_h - 8}"
                       if open_ else None),
             "text_x": f"{x1 + 3:.1f}", "text_y": f"{y + lane_h - 14:.1f}",
         })
-    lanes = [{"label": k, "y": f"{top + i * lane_h + lane_h * 0.68:.1f}"} for i, k in enumerate(kinds)]
+    lanes = [{"label": L.kind_name(k), "y": f"{top + i * lane_h + lane_h * 0.68:.1f}"} for i, k in enumerate(kinds)]
     return render_template(
         "timeline.svg", width=width, height=axis_y + 34, left=left, top=top, plot_w=width - left - right,
         lanes_h=lanes_h, axis_y=axis_y, lanes=lanes, ticks=ticks, bars=bars,
     )
-
-
-# --- shaping a report for its template ----------------------------------------------------------------------
-
-
-def _figures(uris: Mapping[str, str], prefix: str) -> list[str]:
-    """The snapshots stored under ``prefix-0``, ``prefix-1``... in order."""
-    return [u for _, u in sorted((int(k.rsplit("-", 1)[1]), u) for k, u in uris.items() if k.rsplit("-", 1)[0] == prefix)]
-
-
-def _camera_view(cam: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if not cam:
-        return None
-    rows = [(k, v) for k, v in cam.items() if k not in ("findings", "zones")]
-    if cam.get("zones"):
-        rows.append(("zones", ", ".join(str(z) for z in cam["zones"])))
-    found = []
-    for f in cam.get("findings") or []:
-        c = citation(f)
-        found.append({"kind": f.get("kind"), "summary": c.summary if c else f.get("kind"),
-                      "article": f.get("article") or (c.ref if c else "?"),
-                      "penalty": c.penalty_article if c else f.get("penalty_article"),
-                      "details": fmt_value(f.get("details") or {})})
-    return {"rows": rows, "findings": found}
-
-
-def _event_views(events: Sequence[Mapping[str, Any]], uris: Mapping[str, str], L: Labels) -> list[dict[str, Any]]:
-    out = []
-    pictured_at = fr.event_times(events)  # when the pictured frame was taken
-    for i, ev in enumerate(events):
-        c = citation(ev)
-        ref = ev.get("article") or (c.ref if c else "?")
-        details = ev.get("details") or {}
-        rows = [(L.t("start"), clock(ev.get("start_s"))),
-                (L.t("end"), clock(ev.get("end_s")) if ev.get("end_s") is not None else L.t("open")),
-                (L.t("confidence"), ev.get("confidence"))]
-        rows += [(str(k), v) for k, v in (details.items() if isinstance(details, Mapping) else [])]
-        rows += [(str(k), v) for k, v in ev.items()
-                 if k not in ("kind", "article", "start_s", "end_s", "confidence", "details", "evidence")]
-        pair = None
-        if "baseline" in uris or f"event-{i}" in uris:
-            pair = {"baseline": uris.get(f"baseline-{i}", uris.get("baseline")), "offending": uris.get(f"event-{i}"),
-                    "shot": f"{ev.get('kind')} @ {clock(pictured_at.get(i))}"}
-        out.append({"n": i + 1, "kind": ev.get("kind"), "ref": ref, "anchor": safe_ref(ref),
-                    "summary": c.summary if c else None, "rows": rows, "evidence": list(ev.get("evidence") or []),
-                    "pair": pair})
-    return out
-
-
-def _finding_views(findings: Sequence[Mapping[str, Any]], uris: Mapping[str, str], prefix: str,
-                   L: Labels) -> list[dict[str, Any]]:
-    out = []
-    for i, f in enumerate(findings):
-        ref = f.get("article") or "9"
-        cues = [{"cue": c.get("cue"), "score": fmt_value(c.get("score")), "box": fmt_value(c.get("box")) if c.get("box") else None}
-                for c in (f.get("cues") or [])]
-        out.append({"kind": f.get("kind", "privacy"), "zone": f.get("zone"), "ref": ref, "anchor": safe_ref(ref),
-                    "rows": [(L.t("zone"), f.get("zone")), (L.t("confidence"), f.get("confidence"))],
-                    "cues": cues, "figures": _figures(uris, f"{prefix}-{i}")})
-    return out
-
-
-def _check_view(doc: Mapping[str, Any], uris: Mapping[str, str], L: Labels) -> dict[str, Any]:
-    events = doc.get("events") or []
-    findings = doc.get("findings") or []
-    known = {"schema", "source", "camera_id", "tool_version", "frames_analyzed", "duration_s", "verdict",
-             "events", "findings", "camera", "articles"}
-    return {
-        "source": doc.get("source"), "verdict": str(doc.get("verdict")),
-        "n_events": len(events), "n_findings": len(findings),
-        "frames": fmt_value(doc.get("frames_analyzed")), "duration": clock(doc.get("duration_s")),
-        "timeline": Markup(timeline_svg(events, doc.get("duration_s"))) if events else None,  # our own SVG
-        "events": _event_views(events, uris, L),
-        "findings": _finding_views(findings, uris, "finding", L),
-        "baseline": uris["baseline"] if "baseline" in uris and not events else None,
-        "diagnostics": [(k, v) for k, v in doc.items() if k not in known],
-    }
-
-
-def _scan_view(doc: Mapping[str, Any], uris: Mapping[str, str], L: Labels) -> dict[str, Any]:
-    items = doc.get("items") or []
-    counts: dict[str, int] = {}
-    for it in items:
-        counts[it.get("verdict", "?")] = counts.get(it.get("verdict", "?"), 0) + 1
-    worst = "prohibited" if counts.get("prohibited") else ("inconclusive" if counts.get("inconclusive") else "clear")
-    return {
-        "verdict": worst, "counts": list(counts.items()),
-        "scanned": [{"source": it.get("source"), "verdict": str(it.get("verdict")), "figures": _figures(uris, f"item-{i}"),
-                   "findings": _finding_views(it.get("findings") or [], {}, f"item{i}", L)}
-                  for i, it in enumerate(items)],
-    }
-
-
-def _archive_view(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """Retention scan or seal verification: findings, then per-camera spans or the list of
-    changed files (both capped: the JSON holds everything)."""
-    findings = doc.get("findings") or []
-    view: dict[str, Any] = {
-        "verdict": str(doc.get("verdict")), "root": doc.get("root"), "is_scan": doc.get("schema") == ARCHIVE_SCAN_SCHEMA,
-        "findings": [{"article": f.get("article"), "anchor": safe_ref(f.get("article")), "kind": f.get("kind"),
-                      "camera": f.get("camera") or "", "message": f.get("message")}
-                     for f in findings[:ARCHIVE_FINDINGS_SHOWN]],
-        "more_findings": max(0, len(findings) - ARCHIVE_FINDINGS_SHOWN),
-    }
-    if view["is_scan"]:
-        view["columns"] = ("camera", "files", "first", "last", "days kept", "missing days", "gaps", "short files")
-        view["rows"] = [(c.get("camera"), c.get("files"), c.get("first"), c.get("last_end"), fmt_value(c.get("kept_days")),
-                         len(c.get("missing_days") or []), len(c.get("gaps") or []), len(c.get("short_files") or []))
-                        for c in (doc.get("cameras") or [])[:ARCHIVE_ROWS_SHOWN]]
-    else:
-        view["seal"] = [("seal", doc.get("seal")), ("sealed at", doc.get("sealed_at")), ("seal intact", doc.get("seal_intact")),
-                        ("signer trusted", doc.get("signer_trusted")), ("sealed files", doc.get("sealed_files")),
-                        ("unchanged", doc.get("unchanged"))]
-        view["columns"] = ("file", "change", "size", "sealed mtime", "within retention", "detail")
-        view["rows"] = [(c.get("path"), c.get("kind"), c.get("size"), c.get("sealed_mtime"), c.get("within_retention"),
-                         c.get("detail")) for c in (doc.get("changes") or [])[:ARCHIVE_ROWS_SHOWN]]
-    return view
 
 
 # --- the page --------------------------------------------------------------------------------------------
@@ -354,19 +162,33 @@ def render_html(report: Mapping[str, Any], *, images: fr.ReportImages | None = N
     uris = pics.encode(max(budget - 400_000, budget // 2))
     cam = doc.get("camera") if isinstance(doc.get("camera"), Mapping) else None
     if schema in ARCHIVE_SCHEMAS:
-        template, view = "archive.html", _archive_view(doc)
+        template, view = "archive.html", views.archive_view(doc, L)
     elif schema == SCAN_SCHEMA:
-        template, view = "scan.html", _scan_view(doc, uris, L)
+        template, view = "scan.html", views.scan_view(doc, uris, L)
     else:
-        template, view = "check.html", _check_view(doc, uris, L)
+        template, view = "check.html", views.check_view(doc, uris, L)
+        events = doc.get("events") or []
+        view["timeline"] = Markup(timeline_svg(events, doc.get("duration_s"), L)) if events else None  # our own SVG
     reg = articles.regulation()
-    return render_template(
-        template, **L.context(), report=view, schema=schema, title=L.t(_TITLES.get(schema, "title")),
+    context = dict(
+        **L.context(), report=view, schema=schema, title=L.t(_TITLES.get(schema, "title")),
         title_camera=cam.get("id") if cam else "", title_source=doc.get("source", ""),
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        tool_version=doc.get("tool_version") or __version__, camera=_camera_view(cam), regulation=reg,
-        articles=doc.get("articles") or [],
+        tool_version=doc.get("tool_version") or __version__, camera=views.camera_view(cam, L), regulation=reg,
+        articles=views.article_views(doc.get("articles") or [], L),
     )
+    return with_cjk_font(template, context)
+
+
+def with_cjk_font(template: str, context: Mapping[str, Any]) -> str:
+    """Render a page, then again with a subset of a CJK font embedded for the Chinese it shows
+    (:mod:`cctv_guard.reports.fonts`); when no font can be embedded, with a note saying so."""
+    page = render_template(template, **context, font_css="", font_note=None)
+    css = fonts.font_face_css(page)
+    if css == "":
+        return page  # no Chinese on the page
+    note = None if css else f"{LABELS['font_missing'][1]} {LABELS['font_missing'][0]}"
+    return render_template(template, **context, font_css=Markup(css or ""), font_note=note)  # our own CSS
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
@@ -406,6 +228,24 @@ def write_check_report(result_json: Mapping[str, Any], html_path: str | os.PathL
     return write_html(html_path, result_json, images=imgs, camera=camera, lang=lang)
 
 
+def baseline_view(baseline: Any, profile: str) -> Any:
+    """The view of a baseline's profile as the report shows it: the grey median, in colour when
+    the footage the baseline was built from is still readable (a file or folder) and in colour:
+    its first frame of the profile's window gives the colour (:func:`frames.colour_view`), if it
+    shows the same view. A baseline of a live stream stays grey."""
+    prof = baseline.profiles[profile]
+    src = Path(str(baseline.source or ""))
+    if not str(baseline.source or "") or not src.exists():
+        return prof.median
+    try:
+        got = fr.grab_frames(src, {0: float(prof.start_s or 0.0)})
+    except SourceError:
+        return prof.median
+    if 0 not in got or not fr.same_view(prof.median, got[0]):
+        return prof.median
+    return fr.colour_view(prof.median, got[0])
+
+
 def write_check_html(doc: Mapping[str, Any], path: str | os.PathLike, *, baseline: Any = None,
                      source: str | os.PathLike | None = None, camera: Any = None,
                      frames: Mapping[int, fr.ImageLike] | None = None,
@@ -429,6 +269,6 @@ def write_check_html(doc: Mapping[str, Any], path: str | os.PathLike, *, baselin
     if baseline is not None:
         used = doc.get("profiles_used") or {}
         name = max(used, key=used.get) if used and max(used, key=used.get) in baseline.profiles else next(iter(baseline.profiles))
-        base_img, frame_size, zones = baseline.profiles[name].median, tuple(baseline.frame_size), baseline.must_see
+        base_img, frame_size, zones = baseline_view(baseline, name), tuple(baseline.frame_size), baseline.must_see
     return write_check_report(doc, path, frames=frames, baseline_image=base_img, camera=camera,
                               frame_size=frame_size, zones=zones, findings=findings, lang=lang)

@@ -8,7 +8,7 @@ their validation, and their enrichment with the camera's facts and the articles 
 * :func:`load_report` reads and validates a report file; :func:`validate_report` checks a dict
   (one-line :class:`~cctv_guard.core.errors.ConfigError` naming the key).
 * :func:`fmt_value` / :func:`clock` are how a value and a time are shown to a person, in the
-  HTML page and in the Markdown summary alike.
+  HTML page and in the Markdown summary alike (one time format: ``mm:ss.s (S.s s)``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from cctv_guard.core.errors import CctvGuardError, ConfigError
 from cctv_guard.core.redact import redact_json, redact_uri
 from cctv_guard.legal import articles
+from cctv_guard.legal.mapping import gansu_article
 
 CHECK_SCHEMA = "cctv-guard/check@1"
 SCAN_SCHEMA = "cctv-guard/scan@1"
@@ -152,12 +153,14 @@ def fmt_value(v: Any) -> str:
 
 
 def clock(s: Any) -> str:
-    """Seconds as m:ss.s (h:mm:ss.s past an hour); — for a missing time."""
-    if not isinstance(s, (int, float)) or not math.isfinite(s):
+    """Seconds as the reports show every time: ``mm:ss.s (S.s s)``, e.g. ``01:15.2 (75.2 s)``
+    (minutes keep counting past an hour: ``62:03.4 (3723.4 s)``); — for a missing time."""
+    if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s):
         return "—"
-    m, sec = divmod(float(s), 60.0)
-    h, m = divmod(int(m), 60)
-    return f"{h}:{m:02d}:{sec:04.1f}" if h else f"{m}:{sec:04.1f}"
+    tenths = round(abs(float(s)) * 10)
+    m, t = divmod(tenths, 600)
+    sign = "-" if s < 0 and tenths else ""
+    return f"{sign}{m:02d}:{t // 10:02d}.{t % 10} ({sign}{tenths / 10:.1f} s)"
 
 
 # --- citations -----------------------------------------------------------------------------------------
@@ -256,7 +259,7 @@ def cited_articles(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     for where, item in cited_items(report):
         c = citation(item)
         refs = []
-        own = item.get("article")
+        own = gansu_article(item)  # None for a finding Order 78 does not cite (docs/legal.md)
         if isinstance(own, str):
             try:
                 refs.append(articles.resolve(own).id)

@@ -19,6 +19,7 @@ from cctv_guard.core.tables import csv_text
 from cctv_guard.reports.model import (
     SCAN_SCHEMA,
     citation,
+    clock,
     fmt_value,
     ref_key,
     sort_key,
@@ -89,8 +90,10 @@ def summary_rows(reports: Iterable[Mapping[str, Any] | tuple[Mapping[str, Any], 
     return rows
 
 
-def _md_cell(v: Any) -> str:
-    s = fmt_value(v) if v is not None else ""
+def _md_cell(v: Any, field: str = "") -> str:
+    """A Markdown cell: times (fields ending in ``_s``) in the reports' one format, other values as
+    :func:`fmt_value` shows them, escaped."""
+    s = "" if v is None else clock(v) if field.endswith("_s") else fmt_value(v)
     s = s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
     return html.escape(s, quote=False).replace("`", "\\`")
 
@@ -104,7 +107,7 @@ def summary_text(rows: Sequence[SummaryRow | Mapping[str, Any]], fmt: Literal["c
         by_verdict = _counted(r.verdict for r in rows)
         lines = [f"**{len(rows)} rows** — {by_verdict or 'none'}", "",
                  "| " + " | ".join(SUMMARY_FIELDS) + " |", "|" + "---|" * len(SUMMARY_FIELDS)]
-        lines += ["| " + " | ".join(_md_cell(getattr(r, f)) for f in SUMMARY_FIELDS) + " |" for r in rows]
+        lines += ["| " + " | ".join(_md_cell(getattr(r, f), f) for f in SUMMARY_FIELDS) + " |" for r in rows]
         return "\n".join(lines) + "\n"
     raise ConfigError(f"summary format: expected 'csv' or 'md', found {fmt!r}")
 

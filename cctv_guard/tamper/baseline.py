@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -296,9 +297,10 @@ def outdated_for(baseline: Baseline, inter_coded: bool) -> list[str]:
         notes.append("the baseline predates the drift fast path on its strongest edges: checks are slower"
                      " and a 2 % zoom can pass; rebuild it to get both")
     if inter_coded and any(p.key_noise is None for p in baseline.profiles.values()):
-        notes.append("the baseline has no measure of the picture's change at keyframes (built before it was"
-                     " measured, or from images): a still scene under heavy compression may read as frozen and"
-                     " keyframes-only checks miss most freezes; rebuild it from this camera's video")
+        notes.append("the baseline has no measure of the picture's change at keyframes (its window held no"
+                     " keyframe after the first frame, or it was built from images or by an older cctv-guard):"
+                     " a still scene under heavy compression may read as frozen and keyframes-only checks miss"
+                     " most freezes; rebuild it from at least 10 s of this camera's video")
     return notes
 
 
@@ -368,6 +370,13 @@ def save_baseline(b: Baseline, path: str | os.PathLike) -> Path:
     return path
 
 
+MAX_FRAME_SIDE = 16384  # pixels: larger than any camera; a header beyond it is corrupt or hostile
+
+
+def _finite_number(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def load_baseline(path: str | os.PathLike) -> Baseline:
     path = Path(path)
     if not path.exists():
@@ -381,10 +390,33 @@ def load_baseline(path: str | os.PathLike) -> Baseline:
     return from_bytes(data, str(path))
 
 
+MAX_ARRAY_BYTES = 256 << 20  # all the arrays of a baseline together; a real one holds a few MB
+
+
+def _refuse_huge_arrays(data: bytes, name: str) -> None:
+    """Raise BaselineError when the arrays of an .npz declare more than MAX_ARRAY_BYTES in their
+    .npy headers, before any is allocated (a small file can declare a 60000x60000 array). Only the
+    headers are decompressed; a malformed archive raises what zipfile/numpy raise."""
+    from numpy.lib import format as npy
+
+    total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            with zf.open(info) as fh:
+                major, _ = npy.read_magic(fh)
+                read_header = npy.read_array_header_1_0 if major == 1 else npy.read_array_header_2_0
+                shape, _, dtype = read_header(fh)
+                total += math.prod(shape) * dtype.itemsize
+    if total > MAX_ARRAY_BYTES:
+        raise BaselineError(f"{name} is not a plausible baseline: its arrays declare {total / 2**20:,.0f} MiB "
+                            f"(a baseline holds a few MiB; the limit is {MAX_ARRAY_BYTES >> 20} MiB)")
+
+
 def from_bytes(data: bytes, name: str = "baseline") -> Baseline:
     if not data:
         raise BaselineError(f"{name} is empty, not a cctv-guard baseline")
     try:
+        _refuse_huge_arrays(data, name)
         npz = np.load(io.BytesIO(data), allow_pickle=False)
         files = set(npz.files)
         header = json.loads(bytes(npz["header"]).decode("utf-8"))
@@ -407,8 +439,14 @@ def from_bytes(data: bytes, name: str = "baseline") -> Baseline:
                 arrs[k] = npz[key]
             optional = {"edge_ncc": None, "edge_core_ncc": None, "key_noise": None}  # added within version 1: older files lack them
             values = {k: scalars[k] if k in scalars or k not in optional else optional[k] for k in _PROFILE_SCALARS}
+            bad = [k for k, v in values.items() if v is not None and not _finite_number(v)]
+            if bad:
+                raise BaselineError(f"{name} is corrupt: profile {pname!r} has a non-numeric {bad[0]}")
             profiles[pname] = Profile(name=pname, **arrs, **values)
         aw, ah = (int(v) for v in header["analysis_size"])
+        fw, fh = (int(v) for v in header["frame_size"])
+        if not all(0 < v <= MAX_FRAME_SIDE for v in (aw, ah, fw, fh)):
+            raise BaselineError(f"{name} is corrupt: frame size {fw}x{fh} / analysis size {aw}x{ah} out of range")
         for p in profiles.values():
             if p.median.shape != (ah, aw) or p.median.dtype != np.uint8 or p.tex_mean.shape != GRID:
                 raise BaselineError(f"{name} is corrupt: profile {p.name!r} has arrays of the wrong shape")
@@ -417,7 +455,6 @@ def from_bytes(data: bytes, name: str = "baseline") -> Baseline:
         if not profiles:
             raise BaselineError(f"{name} holds no profiles")
         zones = {str(k): tuple((float(x), float(y)) for x, y in v) for k, v in header.get("zones", {}).items()}
-        fw, fh = (int(v) for v in header["frame_size"])
         return Baseline((fw, fh), (aw, ah), profiles, zones, str(header.get("source", "")), str(header.get("created_with", "")))
     except BaselineError:
         raise

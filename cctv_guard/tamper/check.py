@@ -23,7 +23,7 @@ import numpy as np
 
 from cctv_guard.core.memory import reuse_frame_memory
 from cctv_guard.core.progress import ProgressFn, report
-from cctv_guard.media.sources import inter_coded, open_source
+from cctv_guard.media.sources import inter_coded, open_source, truncated_input_error
 from cctv_guard.tamper.analysis import analyse_any, analysis_errors
 from cctv_guard.tamper.baseline import FETCH_WIDTH, Baseline, check_fits, outdated_for
 from cctv_guard.tamper.events import ARTICLES, Event, EventConfig, EventTracker
@@ -74,6 +74,7 @@ def check_frames(
     progress: ProgressFn | None = None,
     window: tuple[float, float | None] = (0.0, None),
     keep: Callable[[object], None] | None = None,
+    on_confirmed: Callable[[float, object], None] | None = None,
 ) -> tuple[EventTracker, int, int, list, float | None, float | None, dict]:
     """Run the per-frame analysis and the state machine over `Frame`s (no I/O). `progress`
     hears the seconds checked since `window`'s start, out of its length (None: unknown)."""
@@ -111,13 +112,33 @@ def check_frames(
         last_t = t
         analysed += 1
         profiles[fa.profile] = profiles.get(fa.profile, 0) + 1
+        confirmed = len(tracker.opened)
         tracker.update(t, interval, fa.observations)
+        if on_confirmed is not None and len(tracker.opened) > confirmed:
+            on_confirmed(t, frame)  # the frame that confirmed an event: the report's picture of it
         vis_flags.append((t, fa.degraded, fa.health.texture_ratio))
         prev_gray, prev_t = gray, t
         if keep is not None:
             keep(frame)
         report(progress, max(0.0, t - window[0]), window[1], "s")
     return tracker, analysed, undetermined, vis_flags, first_t, last_t, profiles
+
+
+class _EventShots:
+    """The frames at which events were confirmed (a bounded few), kept so that reports picture
+    the events without decoding the footage again (a stream cannot be re-read at all)."""
+
+    limit = 64
+
+    def __init__(self) -> None:
+        self.frames: dict[float, np.ndarray] = {}
+
+    def offer(self, t: float, frame) -> None:
+        if len(self.frames) < self.limit:
+            self.frames[t] = frame.image
+
+    def for_events(self, events) -> dict[int, np.ndarray]:
+        return {i: self.frames[e.confirmed_s] for i, e in enumerate(events) if e.confirmed_s in self.frames}
 
 
 class _Failed:
@@ -213,6 +234,7 @@ def check_source(
         lo = start or 0.0
         hi = end if end is not None else info.duration_s
         reps = _Representatives()
+        shots = _EventShots()
         # sampled footage: every keyframe is analysed too (a frozen picture shows at keyframes)
         frames = src.frames(every=every, keyframes_only=keyframes_only, start=start, end=end, max_width=FETCH_WIDTH,
                             threads=threads, with_keyframes=0.0 if every is not None else None)
@@ -226,9 +248,12 @@ def check_source(
             progress=progress,
             window=(lo, (hi - lo) if hi is not None else None),
             keep=reps.offer if privacy_fn is not None else None,
+            on_confirmed=shots.offer,
         )
         stats = src.stats
         expected_end = hi
+    if stats.truncated:  # a file cut short is bad input, not a signal lost (issue 13 item 6)
+        raise truncated_input_error(info, stats)
     if stats.stalled or stats.ended_early or (
         expected_end is not None and last_t is not None and end is None and info.kind == "video"
         and expected_end - last_t > max(GAP_S, 3 * (every or 2.0))
@@ -255,6 +280,7 @@ def check_source(
         duration = float(last_t - first_t)
     interval = every or 0.5
     return CheckResult(
+        event_frames=shots.for_events(events),
         source=info.uri,
         camera_id=camera_id,
         frames_analyzed=analysed,

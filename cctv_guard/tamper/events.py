@@ -27,6 +27,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from cctv_guard.legal.mapping import legal_fields
+
 KINDS = ("moved", "rotated", "zoomed", "coverage_lost", "covered", "defocused", "blackout", "frozen", "signal_lost")
 ARTICLES = {
     "moved": "8",
@@ -74,6 +76,7 @@ class Event:
             "confidence": round(self.confidence, 3),
             "details": dict(self.details),
             "evidence": list(self.evidence),
+            **legal_fields(self.kind),  # legal, onvif_topic, gb28181 (docs/contracts.md)
         }
 
 

@@ -37,6 +37,8 @@ class CheckResult:
     visibility: tuple[VisibilitySpan, ...] = ()
     sampling: dict = field(default_factory=dict)
     profiles_used: dict = field(default_factory=dict)
+    # event index -> the frame that confirmed it (not in the JSON; reports draw it)
+    event_frames: dict = field(default_factory=dict, repr=False, compare=False)
     notes: tuple[str, ...] = ()  # what the user should know about this check (e.g. an outdated baseline)
     tool_version: str = __version__
 
