@@ -67,7 +67,7 @@ def describe(path: Path) -> dict:
     import onnxruntime as ort
 
     s = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    io = lambda xs: [{"name": x.name, "type": x.type, "shape": [d if isinstance(d, int) else None for d in x.shape]}  # noqa: E731
+    io = lambda xs: [{"name": x.name, "type": x.type, "shape": [d if isinstance(d, int) else None for d in x.shape]}
                      for x in xs]
     return {"inputs": io(s.get_inputs()), "outputs": io(s.get_outputs())}
 

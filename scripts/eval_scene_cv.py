@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scene_corpus import frame_features, load_dev_rows, load_rows  # noqa: E402
-from train_scene_head import DEFAULT_C, DEFAULT_VIEWS, fit_head, training_set  # noqa: E402
+from scene_corpus import frame_features, load_dev_rows, load_rows
+from train_scene_head import DEFAULT_C, DEFAULT_VIEWS, fit_head, training_set
 
-from cctv_guard.privacy.config import PrivacyConfig  # noqa: E402
-from cctv_guard.privacy.cues import cues_from_scene  # noqa: E402
-from cctv_guard.privacy.fusion import fuse_frames  # noqa: E402
+from cctv_guard.privacy.config import PrivacyConfig
+from cctv_guard.privacy.cues import cues_from_scene
+from cctv_guard.privacy.fusion import fuse_frames
 
 ALLOWED = "allowed"
 EVAL_VIEWS = (0, 1)  # the photo, and its first CCTV-like view
@@ -61,7 +61,8 @@ def out_of_fold(rows, feats, k: int, views: int, c: float) -> list[dict[int, dic
 
 
 def score(rows, feats, probs, cfg: PrivacyConfig, view: int, use_head: bool = True) -> dict:
-    """Per-label counts: n, flagged, right category (prohibited labels)."""
+    """Per-label counts: n, flagged, right category (prohibited labels), and the allowed photos
+    flagged (path and the category they were taken for)."""
     table: dict[str, dict] = {}
     for i, row in enumerate(rows):
         flagged, cat = decide(feats[i][view], probs[i][view] if use_head else None, cfg)
@@ -69,6 +70,8 @@ def score(rows, feats, probs, cfg: PrivacyConfig, view: int, use_head: bool = Tr
         t["n"] += 1
         t["flagged"] += int(flagged)
         t["category_right"] += int(flagged and cat == row.label)
+        if flagged and row.label == ALLOWED:
+            t.setdefault("false_positives", []).append(f"{row.path.name} → {cat}")
     return table
 
 

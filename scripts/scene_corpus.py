@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cctv_views import cctv_view  # noqa: E402
+from cctv_views import cctv_view
 
 PROJECT = Path(__file__).resolve().parents[1]
 MANIFESTS = sorted((PROJECT / "datasets" / "privacy_photos").glob("manifest_*.tsv"))

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scene_corpus import PROJECT, frame_features, load_rows  # noqa: E402
+from scene_corpus import PROJECT, frame_features, load_rows
 
-from cctv_guard.privacy.head import SceneHead, read_head, save_head  # noqa: E402
+from cctv_guard.privacy.head import SceneHead, read_head, save_head
 
 DEFAULT_C = 0.05
 DEFAULT_VIEWS = 3
@@ -41,7 +41,9 @@ def fit_head(x: np.ndarray, labels: list[str], c: float = DEFAULT_C, weights: np
     classes = sorted(set(labels))
     y = np.array([classes.index(lab) for lab in labels])
     counts = np.bincount(y, minlength=len(classes)).astype(np.float64)
-    w = len(y) / (len(classes) * counts[y])  # balanced classes
+    # balanced classes; 1/sqrt(count) weights were tried and lost recall at the same false-positive
+    # rate in the grouped cross-validation (docs/privacy.md)
+    w = len(y) / (len(classes) * counts[y])
     if weights is not None:
         w = w * weights
     clf = LogisticRegression(C=c, max_iter=3000, tol=1e-5)

@@ -38,6 +38,19 @@ def samples_dir() -> Path:
     return SAMPLES
 
 
+@pytest.fixture(scope="session")
+def sample_baseline(tmp_path_factory) -> Path:
+    """A baseline of samples/vtest_normal.mp4 (its first 8 s), built once per test session."""
+    from cctv_guard.tamper.baseline import build_baseline, save_baseline
+
+    normal = SAMPLES / "vtest_normal.mp4"
+    if not normal.exists():
+        pytest.skip("samples missing")
+    out = tmp_path_factory.mktemp("sample-baseline") / "vtest_normal.baseline"
+    save_baseline(build_baseline(str(normal), end=8.0), out)
+    return out
+
+
 def normal_clip_frames(end: float, every: float = 0.5) -> list:
     """BGR frames of samples/vtest_normal.mp4 from 0 to `end` seconds (skips when absent)."""
     from cctv_guard.media.sources import open_source

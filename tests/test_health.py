@@ -93,7 +93,9 @@ def test_blackout(frames, prof):
 
 def test_frozen_is_relative_to_sensor_noise(frames, prof):
     img = frames[11]
-    assert prof.noise > 0.5  # real footage: consecutive frames always differ
+    # the baseline's noise is that of the still part of the view (the median cell), not of the
+    # people walking through it: H.264 codes the still part of vtest almost unchanged
+    assert 0.0 < prof.noise < 0.5
     assert _measure(img, prof, img.copy()).frozen  # an exact repeat
     rng = np.random.default_rng(5)
     noisy = np.clip(img + rng.normal(0, 2.0, img.shape), 0, 255).astype(np.uint8)

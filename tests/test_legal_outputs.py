@@ -60,6 +60,21 @@ def test_scan_of_a_fitting_room_cites_both_regimes():
     assert doc["onvif_topic"] is None and doc["gb28181"] is None
 
 
+@pytest.mark.parametrize("category,article,national", [
+    ("private_dining_room", "9(6)", "8(1)"),  # zone private_room, but a catering place's room
+    ("ktv_private_room", "9(1)", "8(4)"),     # the same zone, an entertainment venue's room
+])
+def test_a_scene_category_decides_the_findings_article(category, article, national):
+    """The scene head's category, not only the zone, sets the finding's own article, so that the
+    finding and its `legal` list agree (one table: legal.mapping.CATEGORY_CLAUSES)."""
+    cue = P.Cue(f"scene:{category}", "private_room", 0.9, 3.5, None, False)
+    frame = P.FrameCues(0, 0.0, 640, 480, (cue,), (), P.ViewQuality(120.0, 50.0, 300.0, True, None), False)
+    (finding,) = P.fuse_frames([frame])
+    doc = finding.to_json()
+    assert (doc["zone"], doc["category"], doc["article"]) == ("private_room", category, article)
+    assert {c["regime"]: c["article"] for c in doc["legal"]} == {"gansu-78": article, "national-799": national}
+
+
 def test_report_articles_section_skips_findings_order_78_does_not_cite():
     from datetime import date
 
@@ -75,3 +90,26 @@ def test_report_articles_section_skips_findings_order_78_does_not_cite():
     refs = {a["ref"] for a in out["articles"]}
     assert "14" not in refs  # Order 78's Art. 14 has nothing to do with a national filing
     assert facts["findings"][0]["article"] == "14"
+
+
+def test_html_reports_show_the_legal_basis_under_each_regime(tmp_path, sample_baseline):
+    """Reports show both regimes in words; `report --regime` shows one (issue 16 §2)."""
+    import re
+
+    moved, base, runner = SAMPLES / "vtest_moved.mp4", sample_baseline, CliRunner()
+    r = runner.invoke(app, ["check", str(moved), "--baseline", str(base), "--no-privacy", "--keyframes-only",
+                            "--json", str(tmp_path / "c.json"), "--html", str(tmp_path / "c.html"), "--lang", "en"])
+    assert r.exit_code == 1, r.output
+
+    def basis(page: str) -> str:
+        text = re.sub(r"<[^>]+>", " ", page)
+        return " ".join(text[text.index("Legal basis"):].split()[:20])
+
+    both = basis((tmp_path / "c.html").read_text())
+    assert "Gansu Order 78 Art. 8, penalty Art. 19(1)" in both
+    assert "State Council Order 799 Art. 23(2), penalty Art. 30" in both
+    r = runner.invoke(app, ["report", str(tmp_path / "c.json"), "--html", str(tmp_path / "g.html"), "--lang", "en",
+                            "--regime", "gansu-78"])
+    assert r.exit_code == 0, r.output
+    one = basis((tmp_path / "g.html").read_text())
+    assert "Gansu Order 78 Art. 8" in one and "Order 799" not in one

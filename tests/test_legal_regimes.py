@@ -178,13 +178,18 @@ def test_only_regime_cuts_the_legal_list():
 
 @pytest.mark.parametrize("category,zone,gansu,national", [
     ("ktv_private_room", "private_room", "9(1)", "8(4)"),     # a KTV room is no lodging or catering place
-    ("private_dining_room", "private_room", "9(1)", "8(1)"),  # a restaurant's private room is
+    ("private_dining_room", "private_room", "9(6)", "8(1)"),  # a restaurant's private room is no
+    # entertainment venue's (Order 78 catch-all) but a catering place's (Order 799 8(1))
     ("fitting_room", "changing_room", "9(3)", "8(3)"),
     ("dorm_rest_room", "dormitory", "9(2)", "8(2)"),
 ])
 def test_scene_categories_refine_the_national_item(category, zone, gansu, national):
-    got = _by_regime(mapping.citations("privacy", zone=zone, article=gansu, category=category))
+    from cctv_guard.privacy.categories import CATEGORIES
+    from cctv_guard.privacy.zones import article_of
+
+    got = _by_regime(mapping.citations("privacy", zone=zone, article=article_of(zone), category=category))
     assert got == {"gansu-78": (gansu, "20"), "national-799": (national, "27")}
+    assert (CATEGORIES[category].gansu, CATEGORIES[category].national) == (gansu, national)  # one table
 
 
 def test_gansu_entry_is_the_findings_own_article():

@@ -30,7 +30,7 @@ def _chromium(tmp: Path, *args: str, url: str) -> subprocess.CompletedProcess:
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
            "--disable-dev-shm-usage", f"--user-data-dir={tmp / 'profile'}", *args, url]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
 
 
 def _screenshot(tmp: Path, html: Path) -> np.ndarray:
@@ -185,7 +185,7 @@ def _shot(tmp: Path, html: Path, env: dict[str, str] | None, name: str) -> np.nd
     png = tmp / f"{name}.png"
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-dev-shm-usage",
            f"--user-data-dir={tmp / ('profile-' + name)}", f"--screenshot={png}", "--window-size=1280,400", html.as_uri()]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    r = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120, env=env)
     img = cv2.imread(str(png))
     assert img is not None, r.stderr[-2000:]
     return img

@@ -57,9 +57,9 @@ def pages(real_check, tmp_path_factory):
 
 def _visible(page: str, *, folded: bool = False) -> str:
     """The text a reader sees (tags, style and, unless ``folded``, <details> left out), unescaped."""
-    page = re.sub(r"<style>.*?</style>|<title>.*?</title>", "", page, flags=re.S)
+    page = re.sub(r"<style>.*?</style>|<title>.*?</title>", "", page, flags=re.DOTALL)
     if not folded:
-        page = re.sub(r"<details.*?</details>", "", page, flags=re.S)
+        page = re.sub(r"<details.*?</details>", "", page, flags=re.DOTALL)
     return H.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
@@ -152,8 +152,8 @@ def test_baseline_view_is_in_colour_when_the_footage_is(pages, real_check):
     assert _colourfulness(base) > 10  # ... and its baseline view is in colour too
 
 
-def test_baseline_view_stays_grey_without_readable_footage_or_when_the_view_differs(real_check, tmp_path):
-    doc, b = real_check
+def test_baseline_view_stays_grey_without_readable_footage_or_when_the_view_differs(real_check):
+    _, b = real_check
     for source in ("/no/such/footage.mp4", str(SAMPLES / "images" / "bus.jpg"), ""):
         other = dataclasses.replace(b, source=source)
         view = reports.html.baseline_view(other, "day")
@@ -198,6 +198,8 @@ def test_en_report_has_no_chinese_but_the_law_and_names(pages):
      "00:03.0 (3.0 s)：45% 的画面失去纹理结构（区域 x 0.10–0.50，y 0.20–0.80），另有 5% 仍在变化"),
     ("t=1.00s: fine detail at 31% of the baseline's (contrast-normalised)", "00:01.0 (1.0 s)：细节清晰度为基准的 31%（已按对比度归一化）"),
     ("t=2.00s: mean brightness 3.1/255, contrast 0.4", "00:02.0 (2.0 s)：平均亮度 3.1/255，对比度 0.4"),
+    ("t=16.80s: edges 26% wider than the baseline's (sharpness 74%, median region 73%; fine detail 35%)",
+     "00:16.8 (16.8 s)：边缘比基准宽 26%（锐度 74%，区域中位数 73%；细节 35%）"),
 ])
 def test_evidence_lines_are_translated(line, zh):
     assert evidence_zh(line) == zh
@@ -221,9 +223,9 @@ def test_audit_summary_page_in_chinese():
 
     page = reports.audit_summary_html(_audit_summary(), None, lang="zh")
     shown = _visible(page)
-    for zh in ("批量审计 2026-11-27", "台摄像设备", "按条款", "按区域", "需要关注的摄像设备", "违规", "检查失败", "移位×10"):
+    for zh in ("批量审计 2026-11-27", "台摄像设备", "按条款", "按区域", "需要关注的摄像设备", "违规", "检查失败", "移位×10", "纬度"):
         assert zh in shown, zh
-    for en in ("Fleet audit", "cameras,", "By article", "By district", "Cameras needing attention", "violation"):
+    for en in ("Fleet audit", "cameras,", "By article", "By district", "Cameras needing attention", "violation", "lat "):
         assert en not in shown, en
     if fonts.find_font() is not None:
         assert "@font-face" in page
@@ -275,3 +277,20 @@ def test_an_unreadable_font_file_is_a_note_not_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv(fonts.ENV_FONT, str(bad))
     page = reports.render_html({"schema": reports.SCAN_SCHEMA, "items": []}, lang="zh")
     assert "@font-face" not in page and "No CJK font could be embedded" in page
+
+
+def test_cli_report_lang_zh_of_a_real_check(real_check, tmp_path):
+    """`cctv-guard report check.json --html r.html --lang zh`: the whole page in Chinese."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cctv_guard.cli.app import app
+
+    src = tmp_path / "check.json"
+    src.write_text(json.dumps(real_check[0]), encoding="utf-8")
+    r = CliRunner().invoke(app, ["report", str(src), "--html", str(tmp_path / "r.html"), "--lang", "zh"])
+    assert r.exit_code == 0, r.output
+    shown = _visible((tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert "#1 移位" in shown and "摄像设备被移动" in shown and "事件 #1" in shown
+    assert "moved" not in shown.replace("vtest_moved", "") and "Evidence" not in shown and "Verdict" not in shown

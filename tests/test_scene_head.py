@@ -12,15 +12,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import REPO, SAMPLES
 
 from cctv_guard import privacy as P
 from cctv_guard.core.errors import ModelError
 from cctv_guard.detection import load_models
-from cctv_guard.privacy.categories import ALLOWED, CATEGORIES, category_for_zone, zone_of
+from cctv_guard.privacy.categories import (
+    ALLOWED,
+    CATEGORIES,
+    category_for_zone,
+    zone_of,
+)
 from cctv_guard.privacy.head import head_from_arrays, load_head, read_head, save_head
 from cctv_guard.privacy.zones import ZONES
-
-from conftest import REPO, SAMPLES
 
 MODELS = REPO / "models"
 sys.path.insert(0, str(REPO / "scripts"))

@@ -121,3 +121,36 @@ def test_reports_picture_events_with_the_frames_the_check_kept(tmp_path, samples
     assert r.exit_code == 1, r.output
     page = (tmp_path / "r.html").read_text()
     assert page.count("data:image/jpeg;base64,") >= 2  # the baseline view and the event's frame
+
+
+def test_check_and_audit_reports_take_a_language(tmp_path, samples_dir):
+    """`check --lang zh` and fleet.yaml's outputs.lang reach the HTML pages."""
+    from typer.testing import CliRunner
+
+    from cctv_guard.cli.app import app
+    from cctv_guard.fleet import start_audit
+    from cctv_guard.tamper.baseline import build_baseline, save_baseline
+
+    moved = samples_dir / "vtest_moved.mp4"
+    if not moved.exists():
+        pytest.skip("samples/ not made")
+    base = tmp_path / "n.baseline"
+    save_baseline(build_baseline(str(samples_dir / "vtest_normal.mp4"), end=8.0), base)
+    r = CliRunner().invoke(app, ["check", str(moved), "--baseline", str(base), "--no-privacy", "--keyframes-only",
+                                 "--html", str(tmp_path / "zh.html"), "--lang", "zh"])
+    assert r.exit_code == 1, r.output
+    page = (tmp_path / "zh.html").read_text()
+    assert "移位" in page and ">moved<" not in page
+
+    nvr = tmp_path / "nvr" / "CAM-1"
+    nvr.mkdir(parents=True)
+    (nvr / "0000.mp4").write_bytes(moved.read_bytes())
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(f"recordings: {{template: '{tmp_path}/nvr/{{camera}}/*.mp4'}}\nwindow: {{date: 2026-11-27}}\n"
+                     f"cameras: [{{id: CAM-1, baseline: '{base}'}}]\nengine: {{workers: 1}}\n"
+                     "outputs: {lang: zh, html_reports: violations}\n")
+    outcome = start_audit(fleet, tmp_path / "out")
+    assert outcome.summary["by_verdict"] == {"violation": 1}
+    assert "移位" in (tmp_path / "out" / "summary.html").read_text()
+    (check_page,) = (tmp_path / "out" / "checks").glob("CAM-1/*.html")
+    assert "移位" in check_page.read_text()

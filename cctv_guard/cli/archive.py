@@ -54,6 +54,8 @@ def archive_scan_cmd(
     nominal: Optional[str] = typer.Option(None, "--nominal", help="Nominal file length (default: the median per camera)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge as of this date/time (default: end of the newest footage)."),
     no_probe: bool = typer.Option(False, "--no-probe", help="Use file names only; do not read container durations."),
+    declared_days: Optional[int] = typer.Option(None, "--declared-days", min=1, max=36500, metavar="DAYS", help="The cameras' declared storage period: footage kept longer (and over 30 days) without a --hold is an advisory retention_excess finding (Order 799 Art. 17)."),
+    hold: Optional[list[str]] = typer.Option(None, "--hold", metavar="GLOB", help="Footage under a hold or marked important, as a glob on the path relative to ROOT (repeatable); never reported as kept too long."),
     json_out: Optional[str] = typer.Option(None, "--json", callback=output_file, help="Write cctv-guard/archive-scan@1 JSON to FILE, or - for stdout."),
     html_out: Optional[Path] = typer.Option(None, "--html", metavar="FILE", callback=output_file, help="Write a self-contained HTML report."),
 ) -> None:
@@ -81,6 +83,7 @@ def archive_scan_cmd(
         report = archive.scan_archive(
             root, camera_pattern, min_days=min_days, gap_s=gap_s, as_of=when, nominal_s=nominal_s,
             probe=not no_probe, progress=lambda p: bar.update(task, description=f"scanning: {p.done:.0f} files"),
+            declared_days=declared_days, hold=tuple(hold or ()),
         )
     if json_out:
         emit_json(archive.scan_to_json(report), json_out)
@@ -103,7 +106,7 @@ def archive_scan_cmd(
         err.print(f"[yellow]no file under {esc(str(root))} matches {esc(camera_pattern)!s}[/] ({report.unmatched} other files)")
     _print_findings(report.findings)
     _print_problems(list(report.problems))
-    raise typer.Exit(EXIT_FOUND if report.findings else EXIT_OK)
+    raise typer.Exit(EXIT_FOUND if any(not f.advisory for f in report.findings) else EXIT_OK)  # advisories do not fail
 
 
 FOLLOW_HELP = "Follow symlinks that point outside ROOT too (default: warn and leave them out)."

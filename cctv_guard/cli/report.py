@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -40,6 +41,7 @@ def report_cmd(
     db: Optional[str] = DB_OPTION,
     lang: Lang = typer.Option(Lang.both, "--lang", help="Language of the HTML report."),
     regime: Optional[str] = typer.Option(None, "--regime", metavar="gansu-78|national-799", help="Cite one regime only in the events' and findings' legal lists [default: both]."),
+    publish: bool = typer.Option(False, "--publish", help="An HTML report fit for publication (Order 799 Art. 22): people and any text (plates, name tags, screens) are pixelated in every picture."),
 ) -> None:
     """Turn check@1 / scan@1 JSON into an inspector's HTML report, enriched JSON, or a CSV /
     Markdown summary over many cameras. Stream credentials never reach the output.
@@ -51,6 +53,7 @@ def report_cmd(
       cctv-guard report audits/*.json --summary fleet.md
       cctv-guard report check.json --json - | jq .articles
       cctv-guard report check.json --json - --regime national-799
+      cctv-guard report check.json --html public.html --publish --baseline cam.baseline
     """
     import json as _json
 
@@ -60,6 +63,8 @@ def report_cmd(
         raise fail("nothing to write: give --html FILE, --json FILE|- or --summary FILE|-")
     if (html_out is not None or json_out is not None) and len(inputs) != 1:
         raise fail(f"--html and --json take one report, got {len(inputs)}; use --summary for many")
+    if publish and html_out is None:
+        raise fail("--publish masks the pictures of the HTML report: give --html FILE")
     try:
         from cctv_guard.legal import annotate_report
 
@@ -77,12 +82,17 @@ def report_cmd(
             else:
                 rp.write_text(json_out, text)
         if html_out is not None:
-            shots = rp.evidence_images(docs[0], inputs[0].parent)  # snapshots saved by --evidence DIR
+            mask = None
+            if publish:
+                from cctv_guard.privacy.publish import Masker
+
+                mask = Masker.load().mask
+            shots = replace(rp.evidence_images(docs[0], inputs[0].parent), mask=mask)  # snapshots saved by --evidence DIR
             if baseline_path is not None and docs[0].get("schema") == rp.CHECK_SCHEMA:
                 from cctv_guard.tamper.baseline import load_baseline
 
                 rp.write_check_html(docs[0], html_out, baseline=load_baseline(baseline_path), camera=camera,
-                                    findings=shots.findings, lang=lang.value)
+                                    findings=shots.findings, lang=lang.value, mask=mask)
             else:
                 rp.write_html(html_out, docs[0], images=shots, camera=camera, lang=lang.value)
             err.print(f"wrote {esc(html_out)}")

@@ -43,12 +43,20 @@ def scan_cmd(
     no_blur: bool = typer.Option(False, "--no-blur", help="Do not blur people in evidence snapshots."),
     config: Optional[Path] = typer.Option(None, "--config", metavar="FILE", help="privacy.yaml with thresholds, masks and custom detectors."),
     no_ocr: bool = typer.Option(False, "--no-ocr", help="Do not read sign text (faster; fewer cues)."),
+    publish: bool = typer.Option(False, "--publish", help="Evidence fit for publication (Order 799 Art. 22): people and any text (plates, name tags, screens) are pixelated before a snapshot is written. Needs --evidence; not with --no-blur."),
 ) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from cctv_guard import privacy
 
+    if publish and (evidence is None or no_blur):
+        raise fail("--publish masks the --evidence snapshots: give --evidence DIR, and not --no-blur")
+    mask = None
+    if publish:
+        from cctv_guard.privacy.publish import Masker
+
+        mask = Masker.load().mask
     cfg = privacy.load_config(config) if config is not None else privacy.PrivacyConfig()
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total}"),
                    TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
@@ -62,7 +70,7 @@ def scan_cmd(
 
     with bar:
         report = privacy.scan_paths(sources, config=cfg, ocr=not no_ocr, evidence_dir=evidence,
-                                    blur_people=not no_blur, progress=on_progress)
+                                    blur_people=not no_blur, progress=on_progress, mask=mask)
     if json_out is not None and report.items:  # nothing is written when nothing could be scanned
         from cctv_guard import reports
 

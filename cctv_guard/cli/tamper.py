@@ -13,6 +13,7 @@ from cctv_guard.cli.common import (
     EXIT_OK,
     HOME_OPTION,
     ZONE_HELP,
+    Lang,
     emit_json,
     err,
     esc,
@@ -111,6 +112,7 @@ def check_cmd(
     keyframes_only: bool = typer.Option(False, "--keyframes-only", help="Decode and analyse keyframes only (fastest)."),
     start: Optional[float] = typer.Option(None, "--start", callback=time_offset, metavar="S", help="Check from S seconds."),
     end: Optional[float] = typer.Option(None, "--end", callback=time_offset, metavar="S", help="Check up to S seconds."),
+    lang: Lang = typer.Option(Lang.both, "--lang", help="Language of the HTML report."),
     home: Optional[Path] = HOME_OPTION,
     db: Optional[str] = DB_OPTION,
 ) -> None:
@@ -158,7 +160,7 @@ def check_cmd(
     if json_out is not None:
         emit_json(doc, json_out)
     if html_out is not None:
-        reports.write_check_html(doc, html_out, baseline=b, camera=cam, frames=result.event_frames)
+        reports.write_check_html(doc, html_out, baseline=b, camera=cam, frames=result.event_frames, lang=lang.value)
     if cam is not None:
         from cctv_guard.registry import open_registry
 

@@ -75,3 +75,23 @@ class SignReader:
             lines.append(TextLine(str(text).strip(), float(score), (float(x1), float(y1), float(x2), float(y2))))
         lines.sort(key=lambda t: (round(t.box[1] / 20), t.box[0]))
         return lines
+
+    def text_boxes(self, image_bgr: np.ndarray) -> list[tuple[float, float, float, float]]:
+        """Where there is text (x1, y1, x2, y2 in input pixels), read or not: the detector alone,
+        e.g. to mask licence plates and signs before footage is published."""
+        img = as_bgr8(image_bgr)
+        img, scale = limit_size(img, self.max_side)
+        if min(img.shape[:2]) < 8:
+            return []
+        try:
+            result, _ = self._engine(img, use_det=True, use_cls=False, use_rec=False)
+        except Exception as exc:
+            raise ModelError(f"text detection failed: {first_line(exc)}") from None
+        finally:
+            release_free_memory()
+        boxes = []
+        for quad in result or []:
+            pts = np.asarray(quad, dtype=np.float32).reshape(-1, 2) / scale
+            (x1, y1), (x2, y2) = pts.min(axis=0), pts.max(axis=0)
+            boxes.append((float(x1), float(y1), float(x2), float(y2)))
+        return boxes

@@ -38,7 +38,16 @@ from cctv_guard.fleet.summary import (
     summary_csv,
     write_summary_files,
 )
-from cctv_guard.fleet.work import ITEM_SCHEMA, WORKER_DIED, ItemTimeout, Work, check_item, failed_record, render_report, run_item
+from cctv_guard.fleet.work import (
+    ITEM_SCHEMA,
+    WORKER_DIED,
+    ItemTimeout,
+    Work,
+    check_item,
+    failed_record,
+    render_report,
+    run_item,
+)
 
 __all__ = [
     # config

@@ -146,6 +146,9 @@ class OutputsConfig(StrictModel):
     summary: list[SummaryFormat] = Field(default_factory=lambda: ["json", "csv", "html"])
     # an HTML report beside each check JSON: for every recording, none, or only those with a violation
     html_reports: Union[bool, Literal["violations"]] = True
+    # language of the HTML pages: zh, en or both (default: the summary page in English, the
+    # check reports in both)
+    lang: Optional[Literal["zh", "en", "both"]] = None
 
 
 class NotifyConfig(StrictModel):

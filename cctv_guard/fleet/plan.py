@@ -35,6 +35,7 @@ class WorkItem:
     timeout_s: float = 1800.0
     problem: str | None = None  # known before running: the item fails with this reason
     html: bool | str = True  # render the HTML report (in the worker): True, False or "violations"
+    lang: str = "both"  # the HTML report's language: zh, en or both
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -160,7 +161,7 @@ def plan_audit(cfg: FleetConfig, *, today: date | None = None, home: str | None 
                 files, where = find_recordings(cid, day, cfg, extra.recordings if extra else None)
                 common = dict(camera_id=cid, day=day.isoformat(), baseline=baseline, zones=zones, camera=facts, every=every,
                               keyframes_only=keyframes_only, privacy=cfg.checks.privacy, timeout_s=cfg.engine.timeout_s,
-                              html=cfg.outputs.html_reports)
+                              html=cfg.outputs.html_reports, lang=cfg.outputs.lang or "both")
                 if not files:
                     items.append(WorkItem(item_id_for(cid, day.isoformat(), None), source=None, size=0,
                                           problem=f"no recordings found for {cid} on {day} (looked for {where})", **common))

@@ -19,7 +19,6 @@ from cctv_guard.fleet.config import FleetConfig
 from cctv_guard.fleet.plan import check_relpath
 from cctv_guard.reports import audit_summary_html
 
-
 SUMMARY_SCHEMA = "cctv-guard/audit@1"
 VERDICT_ORDER = ("violation", "failed", "pending", "inconclusive", "compliant")  # worst first
 
@@ -156,7 +155,7 @@ def write_summary_files(run_dir: Path, config: FleetConfig, summary: Mapping[str
     if "csv" in fmts:
         out.append(write_output(run_dir / "summary.csv", summary_csv(summary)))
     if "html" in fmts:
-        out.append(write_output(run_dir / "summary.html", audit_summary_html(summary, run_dir)))
+        out.append(write_output(run_dir / "summary.html", audit_summary_html(summary, run_dir, lang=config.outputs.lang or "en")))
     return out
 
 

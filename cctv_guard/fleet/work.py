@@ -62,7 +62,7 @@ def render_report(item: WorkItem, check: dict, frames: dict | None = None) -> st
         baseline = _item_baseline(item)
         with tempfile.TemporaryDirectory(prefix="cctv-guard-report-") as d:
             return write_check_html(check, Path(d) / "report.html", baseline=baseline, source=item.source,
-                                    frames=frames or None).read_text("utf-8")
+                                    frames=frames or None, lang=item.lang).read_text("utf-8")
     except ItemTimeout:
         raise
     except Exception:  # a report that cannot be drawn must not fail the audit of the recording

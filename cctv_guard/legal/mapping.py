@@ -43,13 +43,17 @@ ZONE_CLAUSES: dict[str, tuple[str, str]] = {
     "ballot": ("9(5)", "8(4)"),
     "other_private": ("9(6)", "8(4)"),
 }
-#: The place categories of the privacy scene head (``cctv_guard.privacy.categories``; a finding's
-#: ``category``) where Order 799 Art. 8 is finer than the zone: a KTV room is not a lodging or
-#: catering place (8(4), not 8(1)); a shop fitting room is named by 8(3).
-CATEGORY_NATIONAL: dict[str, str] = {
-    "toilet_urinal": "8(3)", "bathroom_shower": "8(3)", "changing_locker": "8(3)", "fitting_room": "8(3)",
-    "nursing_baby": "8(3)", "hotel_room": "8(1)", "dorm_rest_room": "8(2)", "ktv_private_room": "8(4)",
-    "private_dining_room": "8(1)", "atm_pin_counter": "8(4)", "ballot_voting": "8(4)",
+#: The one table of the place categories of the privacy scan (``cctv_guard.privacy.categories``;
+#: a finding's ``category``): ``category -> (gansu-78 clause, national-799 clause)``. The
+#: categories are finer than the zones: a KTV room is an entertainment-venue private room (Order
+#: 78 9(1)) but not a lodging or catering place (Order 799 8(4), not 8(1)); a restaurant's private
+#: dining room is the other way round (9(6), 8(1)); a shop fitting room (试衣间) is named by Order
+#: 799 8(3) and read as a changing room (更衣室) under Order 78 9(3). Reasons: docs/legal.md.
+CATEGORY_CLAUSES: dict[str, tuple[str, str]] = {
+    "toilet_urinal": ("9(3)", "8(3)"), "bathroom_shower": ("9(3)", "8(3)"), "changing_locker": ("9(3)", "8(3)"),
+    "fitting_room": ("9(3)", "8(3)"), "nursing_baby": ("9(3)", "8(3)"), "hotel_room": ("9(1)", "8(1)"),
+    "dorm_rest_room": ("9(2)", "8(2)"), "ktv_private_room": ("9(1)", "8(4)"),
+    "private_dining_room": ("9(6)", "8(1)"), "atm_pin_counter": ("9(4)", "8(4)"), "ballot_voting": ("9(5)", "8(4)"),
 }
 #: For a zone this table does not know: the national clause of the finding's Gansu clause.
 GANSU_TO_NATIONAL: dict[str, str] = {"9(1)": "8(1)", "9(2)": "8(2)", "9(3)": "8(3)", "9(4)": "8(4)", "9(5)": "8(4)", "9(6)": "8(4)"}
@@ -68,14 +72,15 @@ def regimes_arg(regimes: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def privacy_clause(regime: str, zone: str | None, article: str | None, category: str | None = None) -> str | None:
-    """The prohibited-place clause a privacy finding falls under in ``regime``: under Order 78 the
-    finding's own ``article`` (the item its zone falls under), else the zone's; under Order 799 the
-    item of its place ``category``, else of its zone, else the counterpart of its Order 78 item."""
+    """The prohibited-place clause a privacy finding falls under in ``regime``: the item of its place
+    ``category`` when known (the finding's own ``article`` is then the same Order 78 item); else,
+    under Order 78, the finding's ``article`` or its zone's item; under Order 799 its zone's item,
+    else the counterpart of its Order 78 item."""
+    if category in CATEGORY_CLAUSES:
+        return CATEGORY_CLAUSES[category][0 if regime == GANSU else 1]
     pair = ZONE_CLAUSES.get(zone or "")
     if regime == GANSU:
         return article or (pair[0] if pair else None)
-    if category in CATEGORY_NATIONAL:
-        return CATEGORY_NATIONAL[category]
     if pair:
         return pair[1]
     return GANSU_TO_NATIONAL.get(_canon(article)) if article else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -105,9 +105,11 @@ def write_findings(
     frames: Mapping[int, object],
     *,
     blur_people: bool = True,
+    mask: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[str]:
     """One annotated snapshot per finding whose frame image is at hand; returns the paths.
-    `frames` maps frame index → FrameCues (for the people boxes)."""
+    `frames` maps frame index → FrameCues (for the people boxes). `mask` (e.g. a
+    privacy.publish.Masker's) is applied to the picture before it is annotated."""
     paths = []
     for f in findings:
         image = images.get(f.frame_index)
@@ -120,7 +122,8 @@ def write_findings(
         while target.exists() or str(target) in paths:
             target = directory / (target.stem.rsplit("__", 1)[0] + f"__{n}.jpg")
             n += 1
-        paths.append(str(write_image(target, annotate(_bgr(image), [f], people, blur_people=blur_people))))
+        picture = mask(_bgr(image)) if mask is not None else _bgr(image)
+        paths.append(str(write_image(target, annotate(picture, [f], people, blur_people=blur_people))))
     return paths
 
 

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from cctv_guard.legal.mapping import legal_fields
+from cctv_guard.legal.mapping import CATEGORY_CLAUSES, legal_fields
 from cctv_guard.privacy.categories import category_for_zone
 from cctv_guard.privacy.config import PrivacyConfig
 from cctv_guard.privacy.cues import Cue, FrameCues
@@ -160,7 +160,10 @@ def fuse_frames(frames: Sequence[FrameCues], config: PrivacyConfig | None = None
         top_frame = seen[0][1]
         ranked = sorted(best.values(), key=lambda p: -p[0].evidence)
         refs = tuple(_cue_ref(c, fr) for c, fr in ranked)
-        findings.append(Finding(article_of(zone), zone, conf, refs, top_frame.index, top_frame.t, total,
-                                category=_category(zone, [c for c, _ in ranked])))
+        category = _category(zone, [c for c, _ in ranked])
+        # the category's Order 78 item when it has one (a restaurant's private dining room is 9(6),
+        # a KTV room 9(1), both in zone private_room), else the zone's: one table, legal.mapping
+        article = CATEGORY_CLAUSES[category][0] if category in CATEGORY_CLAUSES else article_of(zone)
+        findings.append(Finding(article, zone, conf, refs, top_frame.index, top_frame.t, total, category=category))
     findings.sort(key=lambda f: (-f.confidence, f.article, f.zone))
     return findings

@@ -79,7 +79,8 @@ class ScanReport:
         return sum(1 for i in self.items if i.verdict == "prohibited")
 
     def to_json(self) -> dict:
-        return {"schema": SCHEMA, "items": [i.to_json() for i in self.items]}
+        return {"schema": SCHEMA, "items": [i.to_json() for i in self.items],
+                "skipped": [{"source": redact_uri(str(s.source)) or "", "reason": s.reason} for s in self.skipped]}
 
 
 def verdict_of(findings: Sequence[Finding], frames: Sequence[FrameCues]) -> tuple[Verdict, str | None]:
@@ -354,10 +355,12 @@ def scan_paths(
     evidence_dir: str | os.PathLike | None = None,
     blur_people: bool = True,
     progress: ProgressFn | None = None,
+    mask: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> ScanReport:
     """Scan images, folders (recursively: one item per image or video) and videos. Inputs that
     cannot be read are counted as skipped, not raised. With `evidence_dir`, an annotated snapshot
-    (people blurred unless `blur_people` is False) is written for each finding.
+    (people blurred unless `blur_people` is False; `mask` applied to the picture first, e.g.
+    `publish.Masker.mask` for Art. 22) is written for each finding.
     `progress` hears the files done (unit "files"; fractional within a video) and the current
     file's name as detail."""
     cfg = config or PrivacyConfig()
@@ -381,7 +384,7 @@ def scan_paths(
 
             by_index = {fc.index: fc for fc in analysis.frames}
             paths = write_findings(Path(evidence_dir), item.source, item.findings, analysis.images, by_index,
-                                   blur_people=blur_people)
+                                   blur_people=blur_people, mask=mask)
             item = replace(item, evidence=tuple(paths))
         items.append(item)
     report(progress, n, n, "files", "")

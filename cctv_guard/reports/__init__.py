@@ -4,6 +4,10 @@ cameras, and the fleet audit's summary page.
 
 * :mod:`~cctv_guard.reports.model`: the report document (schemas, validation, :func:`enrich`).
 * :mod:`~cctv_guard.reports.frames`: the pictures (drawing, JPEG budget, frames from footage).
+* :mod:`~cctv_guard.reports.views`: what each page shows (verdict and pictures first, internals
+  folded, citations numbered like the events).
+* :mod:`~cctv_guard.reports.i18n`: the words in Chinese and English (``--lang zh|en|both``).
+* :mod:`~cctv_guard.reports.fonts`: a subset of a CJK font embedded for the Chinese on a page.
 * :mod:`~cctv_guard.reports.html`: the HTML pages, rendered by Jinja2 (autoescaped) from
   ``cctv_guard/reports/templates``.
 * :mod:`~cctv_guard.reports.summary`: the many-camera CSV/Markdown summary.

@@ -51,7 +51,7 @@ def _map_view(cameras: Sequence[Mapping[str, Any]], L: Labels, width: int = 640,
                      "label": str(c["camera_id"]) if len(pts) <= MAP_LABELS_UP_TO else None,
                      "lx": f"{cx + 7:.1f}", "ly": f"{cy + 4:.1f}"})
     return {"width": width, "height": height, "dots": dots, "n": len(pts),
-            "extent": f"lat {min(lats):.4f} … {max(lats):.4f}, lon {min(lons):.4f} … {max(lons):.4f}"}
+            "extent": f"{L.field('lat')} {min(lats):.4f} … {max(lats):.4f}, {L.field('lon')} {min(lons):.4f} … {max(lons):.4f}"}
 
 
 def _check_link(checks: Sequence[str], run_dir: Path | None) -> str | None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import math
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -62,6 +62,9 @@ class ReportImages:
     items: Mapping[int, Snapshot | ImageLike] = field(default_factory=dict)
     frame_size: tuple[int, int] | None = None
     zones: Mapping[str, Sequence[tuple[float, float]]] = field(default_factory=dict)
+    # applied to every picture before anything is drawn on it: privacy.publish.Masker.mask for a
+    # report fit for publication (Order 799 Art. 22)
+    mask: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 # --- drawing ---------------------------------------------------------------------------------------
@@ -300,8 +303,9 @@ def prepare_pictures(report: Mapping[str, Any], images: ReportImages | None) -> 
     zones = dict(images.zones)
     events = report.get("events") or []
     side = MAX_IMAGE_SIDE
+    raw = _masked(images.mask)
     if images.baseline is not None:
-        base = load_image(images.baseline)
+        base = raw(images.baseline)
         fs = images.frame_size or (base.shape[1], base.shape[0])
         pics.arrays["baseline"] = draw_baseline(base, zones, fs, max_side=side)
         for i in range(len(events)):
@@ -311,19 +315,33 @@ def prepare_pictures(report: Mapping[str, Any], images: ReportImages | None) -> 
             del pics.arrays["baseline"]  # every event shows its own copy
     for i, img in images.events.items():
         if 0 <= int(i) < len(events):
-            pics.arrays[f"event-{int(i)}"] = draw_event_frame(img, events[int(i)], frame_size=images.frame_size,
+            pics.arrays[f"event-{int(i)}"] = draw_event_frame(raw(img), events[int(i)], frame_size=images.frame_size,
                                                               zones=zones, max_side=side)
     findings = report.get("findings") or []
     for i, snaps in images.findings.items():
         if 0 <= int(i) < len(findings):
             for j, snap in enumerate(_as_list(snaps)):
-                pics.arrays[f"finding-{int(i)}-{j}"] = draw_snapshot(snap, [findings[int(i)]])
+                pics.arrays[f"finding-{int(i)}-{j}"] = draw_snapshot(_masked_snapshot(snap, raw), [findings[int(i)]])
     items = report.get("items") or []
     for i, snaps in images.items.items():
         if 0 <= int(i) < len(items):
             for j, snap in enumerate(_as_list(snaps)):
-                pics.arrays[f"item-{int(i)}-{j}"] = draw_snapshot(snap, items[int(i)].get("findings") or [])
+                pics.arrays[f"item-{int(i)}-{j}"] = draw_snapshot(_masked_snapshot(snap, raw),
+                                                                 items[int(i)].get("findings") or [])
     return pics
+
+
+def _masked(mask: Callable[[np.ndarray], np.ndarray] | None) -> Callable[[ImageLike], ImageLike]:
+    """Load and mask a picture when a mask is given; else leave it as it is."""
+    if mask is None:
+        return lambda image: image
+    return lambda image: mask(load_image(image))
+
+
+def _masked_snapshot(snap: Any, raw: Callable[[ImageLike], ImageLike]) -> Any:
+    if isinstance(snap, Snapshot):
+        return replace(snap, image=raw(snap.image))
+    return raw(snap)  # an evidence file: masked as it is, drawn labels included
 
 
 def _as_list(snaps: Any) -> list:

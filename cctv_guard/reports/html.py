@@ -1,10 +1,12 @@
 """The HTML reports, rendered by Jinja2 from the templates in ``cctv_guard/reports/templates``.
 
 :func:`render_html` / :func:`write_html` make ONE file an inspector can open offline: inline CSS,
-images as base64 JPEG, no script, no external resource (a Content-Security-Policy forbids them).
-Camera facts, verdict, a timeline of events (inline SVG), for each event the baseline view beside
-the offending frame with the baseline's outline (coverage polygon), the must-see zones and the
-shift drawn, privacy findings with annotated snapshots (people blurred), and the articles cited.
+images as base64 JPEG, an embedded subset of a CJK font for its Chinese, no script, no external
+resource (a Content-Security-Policy forbids them). The verdict first, then for each event the
+baseline view (in colour when the footage is) beside the offending frame with the baseline's
+outline, the must-see zones and the shift drawn, its evidence and measurements (internals folded
+under ``<details>``); privacy findings with annotated snapshots (people blurred), a timeline of
+events (inline SVG), the camera, and the articles cited (each citation numbered like its event).
 :func:`write_check_report` / :func:`write_check_html` are what ``check --html`` calls.
 
 Escaping: the templates are autoescaped, and every value a template prints passes through
@@ -209,10 +211,11 @@ def write_check_report(result_json: Mapping[str, Any], html_path: str | os.PathL
                        frame_size: tuple[int, int] | None = None,
                        zones: Mapping[str, Sequence[tuple[float, float]]] | None = None,
                        findings: Mapping[int, fr.Snapshot | fr.ImageLike] | None = None,
-                       lang: Lang = "both") -> Path:
+                       lang: Lang = "both", mask: Any = None) -> Path:
     """What ``check --html FILE`` calls: the check@1 dict, the offending frame of each event
     (a mapping event index -> image, or a list aligned with ``events``), the baseline view, the
-    registry camera, the footage size and must-see zones (for drawing), privacy snapshots."""
+    registry camera, the footage size and must-see zones (for drawing), privacy snapshots; ``mask``
+    (``privacy.publish.Masker.mask``) masks every picture for publication."""
     if frames is None:
         ev_imgs: dict[int, fr.ImageLike] = {}
     elif isinstance(frames, Mapping):
@@ -224,7 +227,7 @@ def write_check_report(result_json: Mapping[str, Any], html_path: str | os.PathL
         if isinstance(cz, Mapping):  # the registry's must-see zones; privacy masks are not drawn
             zones = {k: [tuple(p) for p in v] for k, v in cz.items() if not str(k).lower().startswith("privacy")}
     imgs = fr.ReportImages(baseline=baseline_image, events=ev_imgs, findings=dict(findings or {}),
-                           frame_size=frame_size, zones=dict(zones or {}))
+                           frame_size=frame_size, zones=dict(zones or {}), mask=mask)
     return write_html(html_path, result_json, images=imgs, camera=camera, lang=lang)
 
 
@@ -249,7 +252,7 @@ def baseline_view(baseline: Any, profile: str) -> Any:
 def write_check_html(doc: Mapping[str, Any], path: str | os.PathLike, *, baseline: Any = None,
                      source: str | os.PathLike | None = None, camera: Any = None,
                      frames: Mapping[int, fr.ImageLike] | None = None,
-                     findings: Mapping[int, Any] | None = None, lang: Lang = "both") -> Path:
+                     findings: Mapping[int, Any] | None = None, lang: Lang = "both", mask: Any = None) -> Path:
     """``check --html``: the report of a check@1 dict against a ``cctv_guard.tamper.baseline.Baseline``
     (its median view, footage size and must-see zones are drawn). The offending frames are
     re-read from ``source`` (default: the report's own source) when it is a file or folder; for
@@ -271,4 +274,4 @@ def write_check_html(doc: Mapping[str, Any], path: str | os.PathLike, *, baselin
         name = max(used, key=used.get) if used and max(used, key=used.get) in baseline.profiles else next(iter(baseline.profiles))
         base_img, frame_size, zones = baseline_view(baseline, name), tuple(baseline.frame_size), baseline.must_see
     return write_check_report(doc, path, frames=frames, baseline_image=base_img, camera=camera,
-                              frame_size=frame_size, zones=zones, findings=findings, lang=lang)
+                              frame_size=frame_size, zones=zones, findings=findings, lang=lang, mask=mask)

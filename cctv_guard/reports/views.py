@@ -60,6 +60,28 @@ def split_rows(pairs: Sequence[tuple[str, Any]], L: Labels) -> tuple[list[tuple[
     return plain, internal
 
 
+def legal_text(items: Any, L: Labels) -> str | None:
+    """An event's or finding's ``legal`` list as a person reads it: each regime with the duty
+    breached and the penalty, e.g. "Gansu Order 78 Art. 8, penalty Art. 19(1); State Council Order
+    799 Art. 23(2), penalty Art. 30" (the JSON list itself stays under the internals)."""
+    if not isinstance(items, (list, tuple)) or not items:
+        return None
+    parts = []
+    for c in items:
+        if not isinstance(c, Mapping):
+            continue
+        regime = str(c.get("regime", ""))
+        name = L.t(regime) if regime in ("gansu-78", "national-799") else regime
+        penalty = f", {L.t('penalty').lower()} {L.art(c['penalty'])}" if c.get("penalty") else ""
+        parts.append(f"{name} {L.art(c.get('article', '?'))}{penalty}")
+    return "; ".join(parts) or None
+
+
+def _with_legal(rows: list, item: Mapping[str, Any], L: Labels) -> list:
+    text = legal_text(item.get("legal"), L)
+    return rows + [(L.t("legal"), text)] if text else rows
+
+
 def figures(uris: Mapping[str, str], prefix: str) -> list[str]:
     """The snapshots stored under ``prefix-0``, ``prefix-1``... in order."""
     return [u for _, u in sorted((int(k.rsplit("-", 1)[1]), u) for k, u in uris.items() if k.rsplit("-", 1)[0] == prefix)]
@@ -80,7 +102,8 @@ def camera_view(cam: Mapping[str, Any] | None, L: Labels) -> dict[str, Any] | No
                       "summary": L.kind_summary(f.get("kind"), c.summary if c else str(f.get("kind"))),
                       "article": L.art(f.get("article") or (c.ref if c else "?")),
                       "penalty": L.art(c.penalty_article if c else f.get("penalty_article")),
-                      "details": L.fmt(f.get("details")) if f.get("details") else ""})
+                      "details": L.fmt(f.get("details")) if f.get("details") else "",
+                      "legal": legal_text(f.get("legal"), L)})
     return {"rows": rows + internal, "findings": found}
 
 
@@ -102,7 +125,8 @@ def event_views(events: Sequence[Mapping[str, Any]], uris: Mapping[str, str], L:
             pair = {"baseline": uris.get(f"baseline-{i}", uris.get("baseline")), "offending": uris.get(f"event-{i}"),
                     "shot": f"{L.kind_name(ev.get('kind'))} @ {clock(pictured_at.get(i))}"}
         out.append({"n": i + 1, "kind": L.kind_name(ev.get("kind")), "ref": L.art(ref), "anchor": safe_ref(ref),
-                    "summary": L.kind_summary(ev.get("kind"), c.summary if c else None), "rows": rows + plain,
+                    "summary": L.kind_summary(ev.get("kind"), c.summary if c else None),
+                    "rows": _with_legal(rows, ev, L) + plain,
                     "internal": internal, "evidence": [L.evidence(x) for x in ev.get("evidence") or []],
                     "pair": pair})
     return out
@@ -117,7 +141,7 @@ def finding_views(findings: Sequence[Mapping[str, Any]], uris: Mapping[str, str]
                 for c in (f.get("cues") or [])]
         out.append({"n": i + 1, "id": f"{anchor}-{i + 1}", "kind": L.kind_name(f.get("kind", "privacy")),
                     "zone": L.zone(f.get("zone")), "ref": L.art(ref), "anchor": safe_ref(ref),
-                    "rows": [(L.t("zone"), L.zone(f.get("zone"))), (L.t("confidence"), f.get("confidence"))],
+                    "rows": _with_legal([(L.t("zone"), L.zone(f.get("zone"))), (L.t("confidence"), f.get("confidence"))], f, L),
                     "cues": cues, "figures": figures(uris, f"{prefix}-{i}")})
     return out
 

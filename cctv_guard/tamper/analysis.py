@@ -20,7 +20,7 @@ from cctv_guard.tamper.baseline import GRID, Baseline, Profile, colourfulness, f
 from cctv_guard.tamper.events import CLEAR, ON, SUSTAIN, Observation
 
 # drift thresholds (ON, SUSTAIN)
-MOVED_PCT = (3.0, 1.5)  # centre shift, % of the frame (x of the width, y of the height)
+MOVED_PCT = (2.0, 1.2)  # centre shift, % of the frame (x of the width, y of the height)
 ROLL_DEG = (2.0, 1.0)
 ZOOM = (0.07, 0.035)  # |scale - 1|
 COVERAGE_IOU = (0.75, 0.85)
@@ -43,6 +43,28 @@ UNMATCHED_TEXTURE = 0.15  # ...and is not flat overall (a cloth or hand over the
 # a registration on fewer feature matches than this does not outweigh a cover: a sheet over half
 # the lens leaves a few stray matches whose homography wobbles (a real move keeps 45 or more)
 WEAK_INLIERS = 30
+# defocus from edge sharpness (health.edge_ratios against the baseline's; baselines that have it):
+# the whole frame below the first value and the median region below the second (a lorry passing
+# softens a few regions, defocus all of them); sustain below the third
+DEFOCUS_EDGE = (0.86, 0.92)
+DEFOCUS_EDGE_SUSTAIN = 0.9
+DEFOCUS_EDGE_GUARD = 0.88  # the older fine-detail rules only count while the edges are this soft too
+# a registered motion must explain the static structure (drift.static_likeness) better than
+# standing still by this much, or it is not taken (periodic floor tiles, crowds, a parked car
+# fool feature matching; the static edges do not line up under a wrong motion)...
+VERIFY_MARGIN = 0.08
+# ...and standing still is taken instead while the static structure lines up as well as the
+# baseline frames' own 10th percentile less this
+STILL_MARGIN = 0.1
+# a view that registers to nothing is a camera turned away only while less than this share of the
+# baseline frames' static likeness remains where it stood (a parked car or a crowd hides part of
+# the scene; the rest stays in place)
+UNMATCHED_STATIC = 0.5
+UNMATCHED_EDGES = 0.85  # ...and its edges are about as sharp as the baseline's (things at the lens are not)
+UNMATCHED_STEADY = 0.3  # ...and its own edges held still over the last second (drift.edge_likeness)
+# a cover and defocus both blur the view: cover wins while at least this share of the lost cells
+# also changed brightness against the rest of the picture, or the pattern kept is below the second
+COVER_OVER_DEFOCUS = (0.3, 0.4)
 
 
 # --- per frame (pure) -----------------------------------------------------------------------------
@@ -87,6 +109,7 @@ def analyse_frame(
     gray: np.ndarray | None = None,
     colour: float | None = None,
     keyframe: bool | None = None,
+    older_gray: np.ndarray | None = None,
 ) -> tuple[FrameAnalysis, np.ndarray]:
     """Measure one frame (a BGR `image`, or its grey analysis image `gray` plus, for baselines
     with several lighting profiles, its `colour`fulness; `keyframe`: whether it was a keyframe of
@@ -97,7 +120,7 @@ def analyse_frame(
     if colour is None and len(baseline.profiles) > 1:
         colour = colourfulness(image)
     prof = pick_profile(baseline, colour or 0.0, gray)
-    h = health.measure(gray, prof, prev_gray, GRID, keyframe)
+    h = health.measure(gray, prof, prev_gray, GRID, keyframe, older_gray)
     obs: dict[str, Observation | None] = {}
 
     obs["blackout"] = Observation(
@@ -143,6 +166,7 @@ def analyse_frame(
     obs["covered"] = Observation(
         ON if arriving else cover_level,
         severity=min(1.0, h.cover_fraction),
+        strength=(lost_any if arriving else h.cover_fraction) / COVER_FRACTION[0],
         details=cover_details,
         evidence=f"{100 * h.cover_fraction:.0f}% of the view lost its structure"
         + ("" if h.cover_bbox is None else f" (region x {h.cover_bbox[0]:.2f}-{h.cover_bbox[2]:.2f}, y {h.cover_bbox[1]:.2f}-{h.cover_bbox[3]:.2f} of the frame)")
@@ -157,17 +181,56 @@ def analyse_frame(
         return FrameAnalysis(t, prof.name, h, reg, mot, obs, False), gray
 
     soft = h.sharpness_ratio < DEFOCUS_SOFT_RATIO and h.texture_ratio < DEFOCUS_TEXTURE and h.likeness >= DEFOCUS_LIKENESS
-    obs["defocused"] = None if h.cover_fraction >= COVER_FRACTION[0] else Observation(
-        ON if soft else _level(h.sharpness_ratio, *DEFOCUS_RATIO, below=True),
-        severity=min(1.0, max(0.0, 1.0 - h.sharpness_ratio)),
-        details={"sharpness_ratio": round(h.sharpness_ratio, 3), "texture_ratio": round(h.texture_ratio, 3)},
-        evidence=f"fine detail at {100 * h.sharpness_ratio:.0f}% of the baseline's (contrast-normalised)",
+    fine_level = ON if soft else _level(h.sharpness_ratio, *DEFOCUS_RATIO, below=True)
+    defocus_details = {"sharpness_ratio": round(h.sharpness_ratio, 3), "texture_ratio": round(h.texture_ratio, 3)}
+    if h.edge_ratio is None or h.edge_ratio_regions is None:
+        defocus_level = fine_level
+        severity = min(1.0, max(0.0, 1.0 - h.sharpness_ratio))
+        defocus_evidence = f"fine detail at {100 * h.sharpness_ratio:.0f}% of the baseline's (contrast-normalised)"
+    else:
+        # edge width: the strongest edges of the whole view and of most of its regions widened
+        # (noise and light leave it; fine detail alone would rise with noise and fall with
+        # compression or vibration)
+        er, err = h.edge_ratio, h.edge_ratio_regions
+        blur = er < DEFOCUS_EDGE[0] and err < DEFOCUS_EDGE[1]
+        defocus_level = ON if blur else SUSTAIN if er < DEFOCUS_EDGE_SUSTAIN else CLEAR
+        if er < DEFOCUS_EDGE_GUARD:
+            defocus_level = max(defocus_level, fine_level)
+        severity = min(1.0, max(0.0, (1.0 - er) / 0.4))
+        defocus_details.update(edge_ratio=round(er, 3), edge_ratio_regions=round(err, 3))
+        defocus_evidence = (f"edges {100 * (1 - er):.0f}% wider than the baseline's (sharpness {100 * er:.0f}%,"
+                            f" median region {100 * err:.0f}%; fine detail {100 * h.sharpness_ratio:.0f}%)")
+    blur_wins = (
+        defocus_level == ON
+        and h.cover_fraction >= COVER_FRACTION[0]
+        and h.edge_ratio is not None
+        and h.cover_departed < COVER_OVER_DEFOCUS[0]
+        and (h.pattern_kept is None or h.pattern_kept >= COVER_OVER_DEFOCUS[1])
+    )
+    if blur_wins:
+        obs["covered"] = None  # the whole view blurred alike, no brightness of its own: defocus
+    obs["defocused"] = None if h.cover_fraction >= COVER_FRACTION[0] and not blur_wins else Observation(
+        defocus_level,
+        severity=severity,
+        details=defocus_details,
+        evidence=defocus_evidence,
     )
     if obs["defocused"] is not None and obs["defocused"].level == ON:
         obs["frozen"] = None  # a blurred view hides the small changes that show a live camera
     reg = drift.quick_identity(gray, prof.median, prof.edge_ncc, prof.edge_core_ncc) or drift.register(gray, prof.keypoints, prof.descriptors, prof.median)
+    still = None  # static likeness where the camera stood (frames that left the fast path)
+    if reg.method != "quick" and prof.static_edges is not None:
+        edges = drift.edge_image(gray)
+        still = drift.static_likeness(edges, prof.static_edges)
+        if reg.H is not None and _noticeable(drift.decompose(reg.H, baseline.analysis_size, baseline.frame_size), baseline.frame_size):
+            moved_like = drift.warped_static_likeness(edges, reg.H, baseline.analysis_size[0], prof.static_edges)
+            if moved_like < still + VERIFY_MARGIN:
+                # the static structure does not support this motion: standing still explains it
+                # as well (then nothing moved) or nothing explains it (undetermined)
+                floor = prof.static_core_ncc if prof.static_core_ncc is not None else 0.0
+                reg = drift.Registration(np.eye(3), "static", reg.inliers, still) if still >= floor - STILL_MARGIN else drift.Registration(None, "unsupported", reg.inliers, moved_like)
     blurred = h.sharpness_ratio < DEFOCUS_RATIO[1] or soft
-    if reg.H is not None and reg.method == "features" and reg.inliers < WEAK_INLIERS and h.cover_fraction >= COVER_FRACTION[0]:
+    if (reg.H is not None and reg.method == "features" and reg.inliers < WEAK_INLIERS and h.cover_fraction >= COVER_FRACTION[0]) or reg.method == "unsupported":
         obs.update({"moved": None, "rotated": None, "zoomed": None, "coverage_lost": None})  # undetermined
     elif reg.H is None:
         # No registration. A sharp view that matches nothing of the baseline is a camera
@@ -178,12 +241,17 @@ def analyse_frame(
             and h.likeness < UNMATCHED_LIKENESS
             and h.texture_p90 >= UNMATCHED_TEXTURE_P90
             and h.texture_ratio >= UNMATCHED_TEXTURE
+            and (still is None or prof.static_core_ncc is None or still < UNMATCHED_STATIC * prof.static_core_ncc)
+            and (h.edge_ratio is None or h.edge_ratio >= UNMATCHED_EDGES)
+            and _holds_still(gray, older_gray)
         )
         obs["moved"] = (
             Observation(
                 ON,
                 severity=0.3,  # no geometry: registered frames of the same event make better peaks
-                details={"registered": False, "likeness": round(h.likeness, 3), "coverage_iou": 0.0},
+                strength=1.0,  # ...nor a measure of how far it moved: a cover seen before it names the incident
+                details={"registered": False, "likeness": round(h.likeness, 3), "coverage_iou": 0.0,
+                         **({} if still is None else {"static_likeness": round(still, 3)})},
                 evidence=f"view no longer matches the baseline (registration failed, likeness {h.likeness:.2f})",
             )
             if unmatched
@@ -193,7 +261,7 @@ def analyse_frame(
         if unmatched:
             obs["covered"] = obs["defocused"] = None
     else:
-        mot = _identity_motion(baseline) if reg.method == "quick" else drift.motion(reg.H, baseline.analysis_size, baseline.frame_size, baseline.must_see)
+        mot = _identity_motion(baseline) if reg.method in ("quick", "static") else drift.motion(reg.H, baseline.analysis_size, baseline.frame_size, baseline.must_see)
         dz = abs(mot.scale - 1.0)
         common = {
             "shift_px": [round(mot.shift_px[0], 1), round(mot.shift_px[1], 1)],
@@ -202,8 +270,10 @@ def analyse_frame(
             "scale": round(mot.scale, 4),
             "coverage_iou": round(mot.coverage_iou, 3),
             "registration": reg.method,
-            "homography": _identity_homography(baseline) if reg.method == "quick" else _footage_homography(reg.H, baseline),
+            "homography": _identity_homography(baseline) if reg.method in ("quick", "static") else _footage_homography(reg.H, baseline),
         }
+        if still is not None:
+            common["static_likeness"] = round(still, 3)
         if mot.zones_visible:
             common["zones_visible"] = {k: round(v, 3) for k, v in mot.zones_visible.items()}
         desc = (
@@ -211,12 +281,18 @@ def analyse_frame(
             f"roll {mot.rotation_deg:.2f} deg, zoom x{mot.scale:.3f}, coverage IoU {mot.coverage_iou:.2f} "
             f"({reg.method}, quality {reg.quality:.2f})"
         )
-        obs["moved"] = Observation(_level(mot.shift_pct, *MOVED_PCT), mot.shift_pct / 10.0, common, desc)
-        obs["rotated"] = Observation(_level(abs(mot.rotation_deg), *ROLL_DEG), abs(mot.rotation_deg) / 10.0, common, desc)
-        obs["zoomed"] = Observation(_level(dz, *ZOOM), dz / 0.3, common, desc)
+        # strength: each measure over its ON threshold, so the incident's event takes the kind
+        # that explains it best (events.GROUPS: a roll also loses some coverage, a pan too)
+        obs["moved"] = Observation(_level(mot.shift_pct, *MOVED_PCT), mot.shift_pct / 10.0, common, desc,
+                                   strength=mot.shift_pct / MOVED_PCT[0])
+        obs["rotated"] = Observation(_level(abs(mot.rotation_deg), *ROLL_DEG), abs(mot.rotation_deg) / 10.0, common, desc,
+                                     strength=abs(mot.rotation_deg) / ROLL_DEG[0])
+        obs["zoomed"] = Observation(_level(dz, *ZOOM), dz / 0.3, common, desc, strength=dz / ZOOM[0])
         worst_zone = min(mot.zones_visible.values(), default=1.0)
         cov_level = max(_level(mot.coverage_iou, *COVERAGE_IOU, below=True), _level(worst_zone, *ZONE_VISIBLE, below=True))
-        obs["coverage_lost"] = Observation(cov_level, min(1.0, 1.0 - min(mot.coverage_iou, worst_zone)), common, desc)
+        obs["coverage_lost"] = Observation(cov_level, min(1.0, 1.0 - min(mot.coverage_iou, worst_zone)), common, desc,
+                                           strength=max((1.0 - mot.coverage_iou) / (1.0 - COVERAGE_IOU[0]),
+                                                        (1.0 - worst_zone) / (1.0 - ZONE_VISIBLE[0])))
         if any(obs[k].level != CLEAR for k in ("moved", "rotated", "zoomed")):
             # the view changed: cells differ from the baseline because they show other things
             obs["covered"] = None
@@ -227,6 +303,23 @@ def analyse_frame(
         and reg.H is not None
     )
     return FrameAnalysis(t, prof.name, h, reg, mot, obs, degraded), gray
+
+
+def _holds_still(gray: np.ndarray, older_gray: np.ndarray | None) -> bool:
+    """Whether the view's own structure stayed where it was since a frame about a second earlier
+    (True when none is known): a camera turned to a new view sees a new scene that holds still;
+    a road packed with moving traffic or a dense crowd, which hides the static structure, does not."""
+    if older_gray is None or older_gray.shape != gray.shape:
+        return True
+    return drift.edge_likeness(gray, older_gray) >= UNMATCHED_STEADY
+
+
+def _noticeable(decomposed, frame_size) -> bool:
+    """Whether a motion (drift.decompose) reaches a sustain threshold of moved, rotated or
+    zoomed: only such motions need the static structure's support."""
+    (dx, dy), roll, scale = decomposed
+    pct = 100.0 * math.hypot(dx / frame_size[0], dy / frame_size[1])
+    return pct >= MOVED_PCT[1] or abs(roll) >= ROLL_DEG[1] or abs(scale - 1.0) >= ZOOM[1]
 
 
 _IDENTITY: dict[int, tuple[Baseline, drift.Motion, list]] = {}
@@ -262,15 +355,42 @@ def _footage_homography(H: np.ndarray, baseline: Baseline) -> list[list[float]]:
     return [[round(float(v), 6) for v in row] for row in F]
 
 
-def analyse_any(frame, t: float, baseline: Baseline, prev_gray: np.ndarray | None) -> tuple[FrameAnalysis, np.ndarray]:
+def analyse_any(frame, t: float, baseline: Baseline, prev_gray: np.ndarray | None,
+                older_gray: np.ndarray | None = None) -> tuple[FrameAnalysis, np.ndarray]:
     """`analyse_frame` of a `media.Frame` (grey straight from the decoded picture, no BGR copy),
     of a BGR array, or of anything with a BGR `.image`."""
     if not isinstance(frame, Frame):
-        return analyse_frame(frame if isinstance(frame, np.ndarray) else frame.image, t, baseline, prev_gray)
+        return analyse_frame(frame if isinstance(frame, np.ndarray) else frame.image, t, baseline, prev_gray,
+                             older_gray=older_gray)
     colour = frame_colourfulness(frame) if len(baseline.profiles) > 1 else None
     # every frame of intra-only footage (MJPEG, images) is a keyframe: that says nothing
     return analyse_frame(None, t, baseline, prev_gray, gray=frame.gray(baseline.analysis_size), colour=colour,
-                         keyframe=None if frame.intra_only else frame.keyframe)
+                         keyframe=None if frame.intra_only else frame.keyframe, older_gray=older_gray)
+
+
+class RecentFrames:
+    """The analysed grey frames of the last few seconds, to hand `analyse_frame` one about
+    health.RECENT_S older than the frame being analysed (frames further apart than that: the
+    previous one)."""
+
+    def __init__(self) -> None:
+        self._frames: list[tuple[float, np.ndarray]] = []
+
+    def older(self, t: float) -> np.ndarray | None:
+        """The latest frame at least RECENT_S before `t` (None: none kept)."""
+        pick = None
+        for ft, g in self._frames:
+            if ft <= t - health.RECENT_S + 1e-6:
+                pick = g
+        return pick
+
+    def add(self, t: float, gray: np.ndarray) -> None:
+        self._frames.append((t, gray))
+        while len(self._frames) > 1 and self._frames[1][0] <= t - health.RECENT_S + 1e-6:
+            self._frames.pop(0)
+
+    def clear(self) -> None:
+        self._frames.clear()
 
 
 def analysis_errors() -> tuple:

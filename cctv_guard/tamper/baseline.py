@@ -47,6 +47,7 @@ COLOUR_WIDTH = 64  # colourfulness is measured on a thumbnail this wide
 GRID = (6, 8)  # rows, cols of the texture/sharpness cell grid
 MAX_BASELINE_FRAMES = 60
 KEYFRAME_SAMPLES = 30  # keyframes (each with the frame before it) measured for the keyframe noise
+STATIC_EDGE_PERCENTILE = 25  # an edge present in at least 3 of 4 frames of the window is static structure
 ASPECT_TOLERANCE = 0.02
 
 
@@ -100,17 +101,26 @@ class Profile:
     luma_mean: float
     luma_std: float
     colour: float  # colourfulness (0 = greyscale/IR)
-    noise: float  # least change between consecutive frames (10th percentile of health.frame_change)
+    noise: float  # least change between consecutive frames (10th percentile of health.still_change)
     edge_ncc: float | None  # 10th percentile of the frames' edge likeness to the median (drift fast path)
     frames: int  # how many frames it was built from
     start_s: float | None
     end_s: float | None
     edge_core_ncc: float | None = None  # 10th percentile of the frames' drift.edge_core_likeness (fast path)
-    # least change at a keyframe of inter-coded footage (10th percentile of health.frame_change of
+    # least change at a keyframe of inter-coded footage (10th percentile of health.still_change of
     # each keyframe against the frame before it): a live camera's keyframe brings fresh sensor
     # noise even where the inter frames of a still scene repeat exactly. None: unknown (intra-only
     # footage, images, or a baseline saved before it was measured)
     key_noise: float | None = None
+    # measures added for scenes the detector was not tuned on (None in baselines saved before):
+    tex2_mean: np.ndarray | None = None  # GRID float32: health.coarse_texture per cell, mean over the window
+    edge_ratio: float | None = None  # median over the window of health.edge_ratios (whole frame)
+    edge_ratio_cells: np.ndarray | None = None  # health.EDGE_REGIONS float32: the same per region
+    # the scene's static structure: the 25th percentile over the window of each frame's edge
+    # image (drift.edge_image), so edges of people and vehicles passing fall away and what stays
+    # in place remains; drift registers against it and verifies a camera move with it
+    static_edges: np.ndarray | None = None
+    static_core_ncc: float | None = None  # 10th percentile of the frames' drift.static_likeness
 
 
 @dataclass(frozen=True)
@@ -175,8 +185,12 @@ def profile_from_grays(
     kp, desc = drift.features(median, drift.BASELINE_FEATURES)
     tex = np.stack([s.tex for s in stats])
     sharp = np.stack([s.sharp for s in stats])
-    changes = [health.frame_change(b, a, GRID) for a, b in zip(grays, grays[1:])]
+    changes = [health.still_change(b, a, GRID) for a, b in zip(grays, grays[1:])]
     diffs = [d for d in changes if d > 0.005]  # ignore duplicated frames (low-fps cameras re-muxed)
+    edges = np.stack([drift.edge_image(g) for g in grays])
+    static_edges = np.percentile(edges, STATIC_EDGE_PERCENTILE, axis=0).astype(np.float32) if len(grays) > 2 else edges.mean(axis=0)
+    ratios = [health.edge_ratios(g) for g in grays]
+    whole = [r[0] for r in ratios if np.isfinite(r[0])]
     key_noise = None
     if keyframes is not None and len(keyframes) == len(grays) and not all(keyframes):
         # inter-coded footage: how much the picture changes where the encoder refreshes it
@@ -199,6 +213,11 @@ def profile_from_grays(
         edge_ncc=float(np.percentile([drift.edge_likeness(g, median) for g in grays], 10)) if len(grays) > 1 else None,
         edge_core_ncc=float(np.percentile([drift.edge_core_likeness(g, median) for g in grays], 10)) if len(grays) > 1 else None,
         key_noise=key_noise,
+        tex2_mean=np.mean([health.coarse_texture(g, GRID) for g in grays], axis=0).astype(np.float32),
+        edge_ratio=float(np.median(whole)) if whole else None,
+        edge_ratio_cells=np.nanmedian(np.stack([r[1] for r in ratios]), axis=0).astype(np.float32) if whole else None,
+        static_edges=static_edges,
+        static_core_ncc=float(np.percentile([drift.static_likeness(e, static_edges) for e in edges], 10)),
         frames=len(grays),
         start_s=float(times[0]) if times else None,
         end_s=float(times[-1]) if times else None,
@@ -333,7 +352,9 @@ def _check_polygon(name, points, frame_size) -> tuple[tuple[float, float], ...]:
 # --- the file format ------------------------------------------------------------------------------------
 
 _PROFILE_ARRAYS = ("median", "keypoints", "descriptors", "tex_mean", "tex_std", "sharp_mean", "sharp_std", "luma_cells")
-_PROFILE_SCALARS = ("luma_mean", "luma_std", "colour", "noise", "edge_ncc", "frames", "start_s", "end_s", "edge_core_ncc", "key_noise")
+_OPTIONAL_ARRAYS = ("tex2_mean", "edge_ratio_cells", "static_edges")  # added within version 1: older files lack them
+_PROFILE_SCALARS = ("luma_mean", "luma_std", "colour", "noise", "edge_ncc", "frames", "start_s", "end_s", "edge_core_ncc", "key_noise",
+                    "edge_ratio", "static_core_ncc")
 
 
 def to_bytes(b: Baseline) -> bytes:
@@ -354,6 +375,9 @@ def to_bytes(b: Baseline) -> bytes:
     for i, (name, p) in enumerate(b.profiles.items()):
         for k in _PROFILE_ARRAYS:
             arrays[f"p{i}.{k}"] = getattr(p, k)
+        for k in _OPTIONAL_ARRAYS:
+            if getattr(p, k) is not None:
+                arrays[f"p{i}.{k}"] = getattr(p, k)
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     return buf.getvalue()
@@ -437,7 +461,10 @@ def from_bytes(data: bytes, name: str = "baseline") -> Baseline:
                 if key not in files:
                     raise BaselineError(f"{name} is corrupt: profile {pname!r} lacks {k}")
                 arrs[k] = npz[key]
-            optional = {"edge_ncc": None, "edge_core_ncc": None, "key_noise": None}  # added within version 1: older files lack them
+            for k in _OPTIONAL_ARRAYS:
+                arrs[k] = npz[f"p{i}.{k}"] if f"p{i}.{k}" in files else None
+            optional = {"edge_ncc": None, "edge_core_ncc": None, "key_noise": None,  # added within version 1: older files lack them
+                        "edge_ratio": None, "static_core_ncc": None}
             values = {k: scalars[k] if k in scalars or k not in optional else optional[k] for k in _PROFILE_SCALARS}
             bad = [k for k, v in values.items() if v is not None and not _finite_number(v)]
             if bad:
@@ -452,6 +479,10 @@ def from_bytes(data: bytes, name: str = "baseline") -> Baseline:
                 raise BaselineError(f"{name} is corrupt: profile {p.name!r} has arrays of the wrong shape")
             if p.descriptors.ndim != 2 or len(p.descriptors) != len(p.keypoints):
                 raise BaselineError(f"{name} is corrupt: profile {p.name!r} keypoints and descriptors disagree")
+            if (p.tex2_mean is not None and p.tex2_mean.shape != GRID) or (
+                p.edge_ratio_cells is not None and p.edge_ratio_cells.shape != health.EDGE_REGIONS
+            ) or (p.static_edges is not None and p.static_edges.shape != drift.edge_image_shape((aw, ah))):
+                raise BaselineError(f"{name} is corrupt: profile {p.name!r} has arrays of the wrong shape")
         if not profiles:
             raise BaselineError(f"{name} holds no profiles")
         zones = {str(k): tuple((float(x), float(y)) for x, y in v) for k, v in header.get("zones", {}).items()}

@@ -24,7 +24,7 @@ import numpy as np
 from cctv_guard.core.memory import reuse_frame_memory
 from cctv_guard.core.progress import ProgressFn, report
 from cctv_guard.media.sources import inter_coded, open_source, truncated_input_error
-from cctv_guard.tamper.analysis import analyse_any, analysis_errors
+from cctv_guard.tamper.analysis import RecentFrames, analyse_any, analysis_errors
 from cctv_guard.tamper.baseline import FETCH_WIDTH, Baseline, check_fits, outdated_for
 from cctv_guard.tamper.events import ARTICLES, Event, EventConfig, EventTracker
 from cctv_guard.tamper.result import CheckResult, visibility_spans
@@ -82,6 +82,7 @@ def check_frames(
     tracker = EventTracker(config)
     prev_gray = None
     prev_t = None
+    recent = RecentFrames()
     analysed = undetermined = 0
     vis_flags: list = []
     first_t = last_t = None
@@ -98,11 +99,12 @@ def check_frames(
                           (f"no frames between {prev_t:.2f}s and {t:.2f}s",))
                 )
                 prev_gray = None  # do not call a frame 'frozen' across a gap
+                recent.clear()
             else:
                 intervals.append(step)
         interval = float(statistics.median(intervals[-50:])) if intervals else (nominal_interval or 0.2)
         try:
-            fa, gray = analyse_any(frame, t, baseline, prev_gray)
+            fa, gray = analyse_any(frame, t, baseline, prev_gray, recent.older(t))
         except analysis_errors():
             undetermined += 1
             prev_t = t
@@ -118,6 +120,7 @@ def check_frames(
             on_confirmed(t, frame)  # the frame that confirmed an event: the report's picture of it
         vis_flags.append((t, fa.degraded, fa.health.texture_ratio))
         prev_gray, prev_t = gray, t
+        recent.add(t, gray)
         if keep is not None:
             keep(frame)
         report(progress, max(0.0, t - window[0]), window[1], "s")

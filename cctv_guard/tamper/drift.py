@@ -195,6 +195,63 @@ def _edges(gray: np.ndarray) -> np.ndarray:
     return g / (g.mean() + 1e-3)
 
 
+def edge_image(gray: np.ndarray) -> np.ndarray:
+    """The small normalised edge image that the fast path, phase correlation and the static
+    structure use (PHASE_WIDTH wide)."""
+    return _edges(gray)
+
+
+def edge_image_shape(analysis_size: tuple[int, int]) -> tuple[int, int]:
+    """(rows, cols) of `edge_image` for analysis images of (w, h)."""
+    w, h = analysis_size
+    return max(8, h * PHASE_WIDTH // w), PHASE_WIDTH
+
+
+_STATIC_CACHE: dict[int, tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
+
+
+def _static_core(static_edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The strongest CORE_EDGE_SHARE of a baseline's static edges: (values, flat indices), once per array."""
+    hit = _STATIC_CACHE.get(id(static_edges))
+    if hit is not None and hit[0] is static_edges:
+        return hit[1]
+    if len(_STATIC_CACHE) > 32:
+        _STATIC_CACHE.clear()
+    e = static_edges.ravel()
+    idx = np.flatnonzero(e > np.quantile(e, 1.0 - CORE_EDGE_SHARE))
+    if len(idx) < 16:
+        idx = np.arange(e.size)
+    core = (np.ascontiguousarray(e[idx]), idx)
+    _STATIC_CACHE[id(static_edges)] = (static_edges, core)
+    return core
+
+
+def static_likeness(edges: np.ndarray, static_edges: np.ndarray) -> float:
+    """How well a frame's `edge_image` lines up, where it stands, with the scene's static
+    structure (NCC on the strongest static edges): near the baseline frames' own values when
+    the camera has not moved, whatever crowds or a parked car add elsewhere; near 0 when the
+    camera looks elsewhere."""
+    core, idx = _static_core(static_edges)
+    return _ncc(core, edges.ravel()[idx])
+
+
+def warped_static_likeness(edges: np.ndarray, H: np.ndarray, analysis_width: int, static_edges: np.ndarray) -> float:
+    """`static_likeness` of a frame after undoing a motion `H` (baseline -> current, analysis
+    pixels): how well the motion explains the static structure. Core pixels that the motion
+    takes out of the frame are left out (None-like 0.0 when too few remain)."""
+    core, idx = _static_core(static_edges)
+    h, w = edges.shape
+    k = w / analysis_width
+    S = np.diag([k, k, 1.0])
+    Hs = S @ H @ np.linalg.inv(S)
+    back = cv2.warpPerspective(edges, Hs, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=-1.0)
+    vals = back.ravel()[idx]
+    inside = vals >= 0.0
+    if inside.sum() < max(16, len(idx) // 4):
+        return 0.0
+    return _ncc(core[inside], vals[inside])
+
+
 def _phase(gray: np.ndarray, base_median: np.ndarray) -> Registration:
     """Translation-only fallback for low-texture scenes."""
     a, b = _base_edges(base_median), _edges(gray)

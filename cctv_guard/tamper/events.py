@@ -42,6 +42,15 @@ ARTICLES = {
     "signal_lost": "16(7)",
 }
 ON, SUSTAIN, CLEAR = 2, 1, 0
+# kinds that describe one incident from different sides: a camera knocked askew shows a shift, a
+# roll, a zoom and lost coverage at once. Only one event of a group is open at a time; its kind is
+# the one whose evidence is strongest (Observation.strength, the measure over its ON threshold)
+# among the group's runs when it opens, and its measurements are those of one frame, so they agree.
+# A cover slid over the lens ends in a view that registers to nothing, like a camera turned away:
+# `covered` belongs to the group, so the cover that showed first (its run of frames with the view
+# still in place) names the incident rather than the `moved` its last frames suggest.
+GROUPS = (("moved", "rotated", "zoomed", "coverage_lost", "covered"),)
+_GROUP_OF = {k: g for g in GROUPS for k in g}
 MAX_KEPT = 256  # observations kept per open event for its robust peak
 PEAK_QUANTILE = 0.75
 
@@ -53,6 +62,9 @@ class Observation:
     details: Mapping = field(default_factory=dict)
     evidence: str = ""
     decisive: bool = True  # False: this ON frame may carry a run but cannot open an event by itself
+    # how far past its ON threshold the measure is (1 = at it): decides the kind of a group's
+    # event (GROUPS); None: the severity stands in
+    strength: float | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +157,13 @@ class EventTracker:
         long_enough = tr.run_span >= cfg.persist(kind) - 1e-6 or tr.run_frames >= cfg.persist_frames
         decided = tr.decided or tr.run_span >= cfg.undecided_max_s - 1e-6
         if long_enough and decided and tr.run_frames >= cfg.min_frames:
-            tr.open_event = {"start_s": tr.first_t, "confirmed_s": t}
+            group = _GROUP_OF.get(kind)
+            if group is not None:
+                if any(self._tracks.get(k) is not None and self._tracks[k].open_event is not None for k in group):
+                    return  # the incident already has its event: this side of it is part of that one
+                kind = self._strongest(group, kind)
+                tr = self._tracks[kind]
+            tr.open_event = {"start_s": min(self._group_start(kind), tr.first_t or t), "confirmed_s": t}
             tr.clear_t, tr.clear_span = None, 0.0
             self.opened.append(self._event(kind, tr, None))
 
@@ -159,6 +177,25 @@ class EventTracker:
             return
         tr.clear_t, tr.clear_span = None, 0.0
         self._track_peak(tr, t, obs)
+
+    def _strongest(self, group: tuple[str, ...], kind: str) -> str:
+        """The kind of the group whose current run shows the strongest evidence (its robust peak
+        strength), among runs of at least min_frames; `kind` (whose run completed) on a tie."""
+        def strength(k: str) -> float:
+            tr = self._tracks.get(k)
+            if tr is None or not tr.kept or tr.run_frames < self.config.min_frames:
+                return -1.0
+            vals = sorted(o.strength if o.strength is not None else o.severity for _, o in tr.kept)
+            return vals[int(PEAK_QUANTILE * (len(vals) - 1) + 0.5)]
+
+        best = max(group, key=lambda k: (strength(k), k == kind))
+        return best if strength(best) > strength(kind) else kind
+
+    def _group_start(self, kind: str) -> float:
+        """The first frame of any current run of the kind's group (the incident's start)."""
+        group = _GROUP_OF.get(kind, (kind,))
+        starts = [self._tracks[k].first_t for k in group if k in self._tracks and self._tracks[k].first_t is not None]
+        return min(starts) if starts else float("inf")
 
     @staticmethod
     def _track_peak(tr: _Track, t: float, obs: Observation) -> None:

@@ -38,9 +38,37 @@ COVER_NCC = 0.35
 # a lost cell that changed more than this since the previous frame (grey levels) and is still
 # sharp is something passing by, not a cover
 COVER_STATIC_DIFF = 4.0
+# ...or more than this since a frame about RECENT_S earlier (a lorry's flat side changes little
+# between two frames, but its seams and lettering move on within a second)
+COVER_RECENT_DIFF = 6.0
+RECENT_S = 1.0
 COVER_BLUR_RATIO = 0.7
+COVER_FOCUS_RATIO = 0.8
 # baseline cells with less texture than this cannot show a cover (sky, blank walls)
 MIN_TEXTURE = 0.02
+# ...and cells whose median has less pattern than this (variance, grey levels squared, on the
+# smoothed half-size copy) do not say whether it was kept
+MIN_PATTERN_VAR = 4.0
+# a cell is washed out when it keeps less than this of the baseline's pattern (see Likeness.keep)
+# and what remains is diffused, or when it keeps less than the second value whatever remains
+COVER_KEEP = 0.35
+COVER_KEEP_GONE = 0.15
+COVER_DARKER = 0.8  # (a cell darker than this share of its baseline brightness is not under a veil of light)
+# ...and a washed-out cell lost its structure when its coarse texture (noise-robust) fell below
+# this share of its baseline value, or
+COVER_COARSE_RATIO = 0.45
+# ...when its brightness departs from the rest of the picture's change by this factor while its
+# coarse texture dropped below COVER_DEPART_TEXTURE of its baseline value (dark paint on a bright
+# pavement: the blotch edges bring texture, the brightness tells)
+COVER_DEPART = 1.5
+COVER_DEPART_TEXTURE = 0.7
+# a cell this share of whose pixels clip (>= 250) and that was bright already is overexposed
+# (glare, light turned up): its structure cannot be judged
+CLIPPED_SHARE = 0.3
+CLIPPED_BASE_LUMA = 120.0
+# edge sharpness (`edge_ratios`): the share of pixels judged, and the grid of regions
+EDGE_TOP = 0.05
+EDGE_REGIONS = (3, 3)
 # blackout: nearly all of the picture is black (an on-screen clock or logo may remain)
 BLACKOUT_LUMA = 16.0  # median grey level below this...
 BLACKOUT_P95 = 32.0  # ...and 95 % of the pixels below this
@@ -96,6 +124,14 @@ def frame_change(gray: np.ndarray, prev_gray: np.ndarray, grid: tuple[int, int])
     return _change_of(_change_cells(gray, prev_gray, grid))
 
 
+def still_change(gray: np.ndarray, prev_gray: np.ndarray, grid: tuple[int, int]) -> float:
+    """The change of the median cell between two frames: the sensor and coding noise of the
+    still part of the view, which people or a car moving through a baseline window do not raise
+    (`frame_change` takes the 90th-percentile cell, i.e. the movers): the baseline's noise
+    levels come from this, so a still, clean scene is not judged against a busy window's change."""
+    return _quantile(_change_cells(gray, prev_gray, grid), 0.5)
+
+
 def _change_cells(gray: np.ndarray, prev_gray: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     """Mean absolute difference per cell of two grey images."""
     return _cell_means(cv2.absdiff(gray, prev_gray, scratch("change", gray.shape, gray.dtype)), grid)
@@ -108,21 +144,105 @@ def _change_of(cells: np.ndarray) -> float:
 def cell_ncc(a: np.ndarray, b: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     """Zero-mean normalised cross-correlation per cell of two grey images of one size,
     on a smoothed half-size copy (robust to sensor noise and compression)."""
+    return cell_likeness(a, b, grid).ncc
+
+
+@dataclass(frozen=True)
+class Likeness:
+    """Per cell, a frame against the baseline median, on smoothed half-size copies."""
+
+    ncc: np.ndarray  # zero-mean normalised cross-correlation (shape likeness, contrast-blind)
+    # how much of the baseline's pattern the frame keeps: the regression slope of the frame's
+    # cell on the median's, brightness-normalised ((median mean + 16) / (frame mean + 16)), so a
+    # change of light keeps ~1 while a translucent sheet or paint at opacity a keeps <= 1 - a
+    # (its colour adds brightness, not pattern); sensor noise does not correlate with the
+    # pattern, so it leaves the slope unbiased where it inflates texture
+    keep: np.ndarray
+    base_var: np.ndarray  # the median's variance per cell (how much pattern there is to keep)
+    coarse_grad: np.ndarray  # mean gradient magnitude per cell of the frame's smoothed half-size copy
+    half: np.ndarray  # the frame's smoothed half-size copy (scratch: valid until the next call)
+
+
+def cell_likeness(a: np.ndarray, b: np.ndarray, grid: tuple[int, int]) -> Likeness:
+    """`Likeness` of a frame `a` against a baseline median `b` (grey, one size)."""
     x, mx, exx = _ncc_side(a, grid, reuse=True)
     y, my, eyy = _ncc_side_cached(b, grid)
     exy = _cell_means(cv2.multiply(x, y, scratch("ncc_xy", x.shape)), grid) - mx * my
-    return exy / np.sqrt(np.maximum(exx, 1e-3) * np.maximum(eyy, 1e-3))
+    ncc = exy / np.sqrt(np.maximum(exx, 1e-3) * np.maximum(eyy, 1e-3))
+    keep = exy / np.maximum(eyy, 1.0) * ((my + 16.0) / (mx + 16.0))
+    return Likeness(ncc, keep, eyy, _cell_means(coarse_gradient(x), grid), x)
+
+
+def coarse_gradient(half: np.ndarray) -> np.ndarray:
+    """Gradient magnitude of a smoothed half-size copy (scratch): the structure at 2-4 pixels
+    of the analysis image, where sensor noise has mostly averaged out."""
+    gx = cv2.Sobel(half, cv2.CV_32F, 1, 0, ksize=3, dst=scratch("half_gx", half.shape))
+    gy = cv2.Sobel(half, cv2.CV_32F, 0, 1, ksize=3, dst=scratch("half_gy", half.shape))
+    return cv2.magnitude(gx, gy, scratch("half_grad", half.shape))
+
+
+def coarse_texture(gray: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Per cell, the coarse gradient energy over local brightness (like `CellStats.tex`, one
+    octave coarser): robust to sensor noise, still lost under a diffusing sheet or paint."""
+    x, _, _ = _ncc_side(gray, grid)
+    return _cell_means(coarse_gradient(x), grid) / (_cell_means(gray, grid) + 16.0)
+
+
+def edge_ratios(gray: np.ndarray, half: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """How sharp the picture's strongest edges are, whatever their contrast and the sensor
+    noise: at the EDGE_TOP share of pixels with the strongest coarse gradient (2-4 pixel
+    scale), the median ratio of the fine gradient (1-pixel scale) to the coarse one. A sharp
+    edge has a high ratio; defocus by sigma widens every edge and lowers it; contrast, light
+    and IR scale both gradients alike, and noise barely touches the strongest edges. Returns
+    the ratio over the whole frame and per region of an EDGE_REGIONS grid (a passing lorry
+    changes a few regions, defocus all of them)."""
+    if half is None:
+        half = smoothed_half(gray)
+    h2, w2 = half.shape
+    coarse = coarse_gradient(half)
+    g = scratch("er_g", gray.shape)
+    g[...] = gray
+    smooth = cv2.GaussianBlur(g, (0, 0), 1.0, dst=scratch("er_smooth", gray.shape))
+    fx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3, dst=scratch("er_fx", gray.shape))
+    fy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3, dst=scratch("er_fy", gray.shape))
+    fine_full = cv2.magnitude(fx, fy, scratch("er_fine", gray.shape))
+    fine = cv2.resize(fine_full, (w2, h2), dst=scratch("er_fine_half", (h2, w2)), interpolation=cv2.INTER_AREA)
+    ratio = cv2.divide(fine, coarse + np.float32(1.0), dst=scratch("er_ratio", (h2, w2)))
+    whole = _top_ratio(coarse, ratio)
+    rows, cols = EDGE_REGIONS
+    regional = np.empty(EDGE_REGIONS, np.float32)
+    for i in range(rows):
+        for j in range(cols):
+            sl = (slice(i * h2 // rows, (i + 1) * h2 // rows), slice(j * w2 // cols, (j + 1) * w2 // cols))
+            regional[i, j] = _top_ratio(coarse[sl], ratio[sl])
+    return whole, regional
+
+
+def _top_ratio(coarse: np.ndarray, ratio: np.ndarray) -> float:
+    c = coarse.ravel()
+    if c.size < 8:
+        return float("nan")
+    k = max(1, int(EDGE_TOP * c.size))
+    idx = np.argpartition(c, c.size - k)[c.size - k:]
+    if float(c[idx].min()) <= 0.0:
+        return float("nan")  # a flat picture has no edges to judge
+    return float(np.median(ratio.ravel()[idx]))
 
 
 def _ncc_side(a: np.ndarray, grid: tuple[int, int], reuse: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One image's part of `cell_ncc`: its smoothed half-size copy, cell means and variances
     (`reuse`: the copy is this thread's scratch array, valid until the next call)."""
-    size = (max(8, a.shape[1] // 2), max(8, a.shape[0] // 2))
-    shape = (size[1], size[0])
-    half = cv2.resize(a, size, interpolation=cv2.INTER_AREA).astype(np.float32)
-    x = cv2.GaussianBlur(half, (0, 0), 1.0, dst=scratch("ncc_x", shape) if reuse else None)
+    x = smoothed_half(a, reuse)
+    shape = x.shape
     mx = _cell_means(x, grid)
     return x, mx, _cell_means(cv2.multiply(x, x, scratch("ncc_xx", shape)), grid) - mx * mx
+
+
+def smoothed_half(a: np.ndarray, reuse: bool = False) -> np.ndarray:
+    """A grey image at half size, smoothed (sigma 1): float32 (`reuse`: this thread's scratch array)."""
+    size = (max(8, a.shape[1] // 2), max(8, a.shape[0] // 2))
+    half = cv2.resize(a, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    return cv2.GaussianBlur(half, (0, 0), 1.0, dst=scratch("ncc_x", half.shape) if reuse else None)
 
 
 _NCC_CACHE: dict[tuple[int, tuple[int, int]], tuple[np.ndarray, tuple]] = {}
@@ -162,34 +282,83 @@ class Health:
     # frame and look sharp: something passing by, or a cover arriving (told apart by the next
     # frames: a cover then stays put)
     cover_moving_fraction: float = 0.0
+    # edge sharpness against the baseline's (`edge_ratios`, 1 = as sharp): over the whole frame
+    # and the median of its regions; None where the baseline predates the measure
+    edge_ratio: float | None = None
+    edge_ratio_regions: float | None = None
+    # median share of the baseline's pattern that the textured cells keep (Likeness.keep)
+    pattern_kept: float | None = None
+    # share of the lost cells whose brightness departed from the rest of the picture's change
+    cover_departed: float = 0.0
 
 
 def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple[int, int],
-            keyframe: bool | None = None) -> Health:
+            keyframe: bool | None = None, older_gray: np.ndarray | None = None) -> Health:
     """Health measurements of one analysed grey frame against a baseline profile. `keyframe`:
-    whether the frame was a keyframe of its footage (None: not known, e.g. a bare image)."""
+    whether the frame was a keyframe of its footage (None: not known, e.g. a bare image);
+    `older_gray`: an analysed frame about RECENT_S earlier (None: not known), so that a lorry's
+    flat side, whose cells barely change from one frame to the next, still shows it is passing."""
     st = cell_stats(gray, grid)
     textured = profile.tex_mean >= MIN_TEXTURE
     if not textured.any():
         textured = np.ones_like(textured)
     tex_ratio = st.tex / np.maximum(profile.tex_mean, 1e-3)
-    ncc = cell_ncc(gray, profile.median, grid)
+    like = cell_likeness(gray, profile.median, grid)
+    ncc = like.ncc
     # allow for the cell's own natural variation: a cell that often loses texture (passing
     # traffic) needs a deeper drop
     tex_floor = np.maximum(COVER_TEX_RATIO * profile.tex_mean, profile.tex_mean - 4.0 * profile.tex_std)
     tex_floor = np.minimum(tex_floor, 0.8 * profile.tex_mean)
-    lost = (st.tex < tex_floor) & (ncc < COVER_NCC) & textured
+    tex2_mean = getattr(profile, "tex2_mean", None)
+    er_whole = er_regions = kept = None
+    cover_cells = textured
+    departed = tex2_ratio = None
+    if tex2_mean is None:  # a baseline from before the pattern measures: texture and likeness only
+        lost = (st.tex < tex_floor) & (ncc < COVER_NCC) & textured
+    else:
+        # a cover washes the baseline's pattern out (shape gone, or kept only faintly under a
+        # translucent sheet or paint) and either takes the structure with it or, for paint on
+        # a bright surface, changes the cell's brightness against the rest of the picture
+        patterned = textured & (like.base_var >= MIN_PATTERN_VAR)
+        if patterned.sum() >= 4:
+            cover_cells = patterned
+        tex2_ratio = (like.coarse_grad / (st.mean + 16.0)) / np.maximum(tex2_mean, 1e-3)
+        # fog or haze also lowers the pattern kept (a veil of light), but keeps it in focus; a
+        # sheet or paint on the lens diffuses what shows through it (fine structure gone first)
+        # (or darkens it: a veil of light only brightens)
+        diffused = (tex_ratio < COVER_FOCUS_RATIO * tex2_ratio) | (st.mean + 16.0 < COVER_DARKER * (profile.luma_cells + 16.0))
+        washed = (ncc < COVER_NCC) | (like.keep < COVER_KEEP_GONE) | ((like.keep < COVER_KEEP) & diffused)
+        light = np.log((st.mean + 16.0) / (profile.luma_cells + 16.0))
+        departed = np.abs(light - _quantile(light[cover_cells], 0.5)) > math.log(COVER_DEPART)
+        structure_lost = (st.tex < tex_floor) | (tex2_ratio < COVER_COARSE_RATIO) | (departed & (tex2_ratio < COVER_DEPART_TEXTURE))
+        clipped = _cell_means(cv2.compare(gray, 250, cv2.CMP_GE, dst=scratch("clip", gray.shape, np.uint8)), grid) > 255.0 * CLIPPED_SHARE
+        overexposed = clipped & (profile.luma_cells >= CLIPPED_BASE_LUMA)
+        lost = washed & structure_lost & cover_cells & ~overexposed
+        kept = _quantile(like.keep[cover_cells], 0.5)
+        if profile.edge_ratio is not None:
+            whole, regional = edge_ratios(gray, like.half)
+            er_whole = whole / max(profile.edge_ratio, 1e-3) if math.isfinite(whole) else None
+            rel = regional / np.maximum(profile.edge_ratio_cells, 1e-3)
+            rel = rel[np.isfinite(rel)]
+            er_regions = _quantile(rel, 0.5) if rel.size else None
     change = _change_cells(gray, prev_gray, grid) if prev_gray is not None and prev_gray.shape == gray.shape else None
     moving_lost = 0
     if change is not None:
         # a cover stays put, or (held close to the lens) is blurred while it moves; the flat
         # side of a passing lorry moves with sharp edges: its cells change a lot between frames
         moving = change > COVER_STATIC_DIFF
+        if older_gray is not None and older_gray.shape == gray.shape:
+            moving |= _change_cells(gray, older_gray, grid) > COVER_RECENT_DIFF
         sharp_cells = st.sharp >= COVER_BLUR_RATIO * profile.sharp_mean
+        if tex2_ratio is not None:
+            # in focus: fine against coarse structure as in the baseline (a lorry's seams and
+            # lettering; a hand at the lens has none of its fine structure)
+            sharp_cells |= tex_ratio >= COVER_FOCUS_RATIO * tex2_ratio
         passing = lost & moving & sharp_cells
         moving_lost = int(passing.sum())
         lost &= ~passing
-    cover_fraction = float(lost.sum() / textured.sum())
+    cover_fraction = float(lost.sum() / cover_cells.sum())
+    cover_departed = float((lost & departed).sum() / lost.sum()) if departed is not None and lost.any() else 0.0
     bbox = None
     if lost.any():
         rows, cols = np.nonzero(lost)
@@ -212,7 +381,7 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
         blackout=blackout,
         cover_fraction=cover_fraction,
         cover_bbox=bbox,
-        cover_moving_fraction=float(moving_lost / textured.sum()),
+        cover_moving_fraction=float(moving_lost / cover_cells.sum()),
         sharpness_ratio=_quantile(sharp_ratio[textured], 0.5),
         texture_ratio=_quantile(tex_ratio[textured], 0.5),
         likeness=_quantile(ncc[textured], 0.5),
@@ -221,6 +390,10 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
         frozen=frozen,
         frozen_decisive=decisive,
         frozen_limit=limit,
+        edge_ratio=er_whole,
+        edge_ratio_regions=er_regions,
+        pattern_kept=kept,
+        cover_departed=cover_departed,
     )
 
 

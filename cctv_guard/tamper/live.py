@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cctv_guard.tamper.baseline import Baseline
-from cctv_guard.tamper.analysis import analyse_any, analysis_errors
+from cctv_guard.tamper.analysis import RecentFrames, analyse_any, analysis_errors
 from cctv_guard.tamper.events import EventConfig, EventTracker
 
 
@@ -20,6 +20,7 @@ class LiveChecker:
         self.tracker = EventTracker(config)
         self._prev_gray: np.ndarray | None = None
         self._prev_t: float | None = None
+        self._recent = RecentFrames()
         self._interval = nominal_interval
         self._seen_open = 0
         self._seen_closed = 0
@@ -28,6 +29,7 @@ class LiveChecker:
         """After a reconnect: don't compare the next frame with one from before the gap."""
         self._prev_gray = None
         self._prev_t = None
+        self._recent.clear()
 
     def feed(self, image, t: float) -> list[tuple[str, dict]]:
         """Analyse one frame at time `t` (a BGR array, or a `media.Frame`: then measured from
@@ -36,11 +38,12 @@ class LiveChecker:
             step = t - self._prev_t
             self._interval = 0.8 * self._interval + 0.2 * min(step, 5.0)
         try:
-            fa, gray = analyse_any(image, t, self.baseline, self._prev_gray)
+            fa, gray = analyse_any(image, t, self.baseline, self._prev_gray, self._recent.older(t))
         except analysis_errors():
             return []  # an undetermined frame neither confirms nor breaks a run
         self.tracker.update(t, self._interval, fa.observations)
         self._prev_gray, self._prev_t = gray, t
+        self._recent.add(t, gray)
         changes: list[tuple[str, dict]] = []
         for ev in self.tracker.opened[self._seen_open:]:
             changes.append(("open", ev.to_json()))
