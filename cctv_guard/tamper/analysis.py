@@ -5,12 +5,18 @@ blackout, frozen, covered, defocused) against the lighting profile that fits it,
 registration to the baseline (`drift`: moved, rotated, zoomed, coverage lost). Each kind becomes
 an `events.Observation` at level ON, SUSTAIN or CLEAR (None: undetermined on this frame) by the
 thresholds below; `check` and `live` feed them to an `events.EventTracker`.
+
+Geometric observations carry a `strength` (the measure over its ON threshold) so that one
+incident makes one event of the kind that explains it best (`events.GROUPS`); a cover seen while
+the rest of the view stays registered in place outweighs the `moved` of a view that then
+registers to nothing. A frame about a second older (`RecentFrames`) tells a passing lorry or
+moving traffic from a cover or a new view that holds still.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -46,8 +52,9 @@ WEAK_INLIERS = 30
 # defocus from edge sharpness (health.edge_ratios against the baseline's; baselines that have it):
 # the whole frame below the first value and the median region below the second (a lorry passing
 # softens a few regions, defocus all of them); sustain below the third
-DEFOCUS_EDGE = (0.86, 0.92)
-DEFOCUS_EDGE_SUSTAIN = 0.9
+DEFOCUS_EDGE = (0.9, 0.92)
+DEFOCUS_EDGE_SUSTAIN = 0.93
+DEFOCUS_IN_PLACE_LIKENESS = 0.5  # defocus needs the view registered in place or this likeness to the baseline
 DEFOCUS_EDGE_GUARD = 0.88  # the older fine-detail rules only count while the edges are this soft too
 # a registered motion must explain the static structure (drift.static_likeness) better than
 # standing still by this much, or it is not taken (periodic floor tiles, crowds, a parked car
@@ -60,11 +67,12 @@ STILL_MARGIN = 0.1
 # baseline frames' static likeness remains where it stood (a parked car or a crowd hides part of
 # the scene; the rest stays in place)
 UNMATCHED_STATIC = 0.5
+UNMATCHED_MARGIN = 0.25  # ...and at least this far below them
 UNMATCHED_EDGES = 0.85  # ...and its edges are about as sharp as the baseline's (things at the lens are not)
-UNMATCHED_STEADY = 0.3  # ...and its own edges held still over the last second (drift.edge_likeness)
 # a cover and defocus both blur the view: cover wins while at least this share of the lost cells
 # also changed brightness against the rest of the picture, or the pattern kept is below the second
 COVER_OVER_DEFOCUS = (0.3, 0.4)
+COVER_UNREGISTERED_STRENGTH = 0.5  # (events.Observation.strength; an unregistered new view has 1)
 
 
 # --- per frame (pure) -----------------------------------------------------------------------------
@@ -241,9 +249,8 @@ def analyse_frame(
             and h.likeness < UNMATCHED_LIKENESS
             and h.texture_p90 >= UNMATCHED_TEXTURE_P90
             and h.texture_ratio >= UNMATCHED_TEXTURE
-            and (still is None or prof.static_core_ncc is None or still < UNMATCHED_STATIC * prof.static_core_ncc)
             and (h.edge_ratio is None or h.edge_ratio >= UNMATCHED_EDGES)
-            and _holds_still(gray, older_gray)
+            and _structure_gone(gray, older_gray, prof, still)
         )
         obs["moved"] = (
             Observation(
@@ -294,8 +301,23 @@ def analyse_frame(
                                            strength=max((1.0 - mot.coverage_iou) / (1.0 - COVERAGE_IOU[0]),
                                                         (1.0 - worst_zone) / (1.0 - ZONE_VISIBLE[0])))
         if any(obs[k].level != CLEAR for k in ("moved", "rotated", "zoomed")):
-            # the view changed: cells differ from the baseline because they show other things
+            # the view changed: cells differ from the baseline because they show other things,
+            # whose edges say nothing of the lens's focus
             obs["covered"] = None
+            obs["defocused"] = None
+    def_obs = obs.get("defocused")
+    in_place = reg.method in ("quick", "static") or (
+        mot is not None and not any(obs[k] is not None and obs[k].level != CLEAR for k in ("moved", "rotated", "zoomed")))
+    if def_obs is not None and def_obs.level == ON and not in_place and h.likeness < DEFOCUS_IN_PLACE_LIKENESS:
+        # soft edges on a view that neither registers nor resembles the baseline are another
+        # view's edges, not the lens losing focus (defocus keeps the scene's coarse structure)
+        obs["defocused"] = None
+    cov_obs = obs.get("covered")
+    if cov_obs is not None and cov_obs.level == ON and not in_place:
+        # a cover names the incident (events.GROUPS) by the frames that showed it with the rest of
+        # the view registered in place; lost cells on a view that registers to nothing (a camera
+        # swinging away) are weaker evidence than the view's change itself
+        obs["covered"] = replace(cov_obs, strength=min(cov_obs.strength or 0.0, COVER_UNREGISTERED_STRENGTH))
     degraded = (
         h.texture_ratio < DEGRADED_TEXTURE
         and h.cover_fraction < COVER_FRACTION[0]
@@ -305,13 +327,22 @@ def analyse_frame(
     return FrameAnalysis(t, prof.name, h, reg, mot, obs, degraded), gray
 
 
-def _holds_still(gray: np.ndarray, older_gray: np.ndarray | None) -> bool:
-    """Whether the view's own structure stayed where it was since a frame about a second earlier
-    (True when none is known): a camera turned to a new view sees a new scene that holds still;
-    a road packed with moving traffic or a dense crowd, which hides the static structure, does not."""
-    if older_gray is None or older_gray.shape != gray.shape:
+def _structure_gone(gray: np.ndarray, older_gray: np.ndarray | None, prof: Profile, still: float | None) -> bool:
+    """Whether the scene's static structure is gone from where it stood, judged where the picture
+    held still over the last second (drift.steady_static_likeness): a lorry passing in front of
+    parked cars hides most of the structure, but what it leaves visible has not moved; a road
+    packed with moving traffic leaves nothing steady to judge by (undetermined, not gone); a
+    camera turned to a new view sees a steady scene in which nothing of the old one lines up.
+    Without a frame a second old, the whole static core decides. True for baselines without it."""
+    if prof.static_edges is None or prof.static_core_ncc is None:
         return True
-    return drift.edge_likeness(gray, older_gray) >= UNMATCHED_STEADY
+    # a weak static structure (a baseline window crossed by a parking car) leaves little margin:
+    # then nearly nothing of it may remain
+    limit = min(UNMATCHED_STATIC * prof.static_core_ncc, prof.static_core_ncc - UNMATCHED_MARGIN)
+    if older_gray is None or older_gray.shape != gray.shape:
+        return still is None or still < limit
+    steady = drift.steady_static_likeness(gray, older_gray, prof.static_edges)
+    return steady is not None and steady < limit
 
 
 def _noticeable(decomposed, frame_size) -> bool:

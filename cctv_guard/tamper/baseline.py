@@ -315,6 +315,10 @@ def outdated_for(baseline: Baseline, inter_coded: bool) -> list[str]:
     if any(p.edge_core_ncc is None for p in baseline.profiles.values()):
         notes.append("the baseline predates the drift fast path on its strongest edges: checks are slower"
                      " and a 2 % zoom can pass; rebuild it to get both")
+    if any(p.static_edges is None or p.tex2_mean is None or p.edge_ratio is None for p in baseline.profiles.values()):
+        notes.append("the baseline predates the measures for scenes never seen (static structure, edge sharpness,"
+                     " pattern kept): camera moves on busy or patterned scenes, translucent covers and defocus under"
+                     " sensor noise are judged the older way; rebuild it to get them")
     if inter_coded and any(p.key_noise is None for p in baseline.profiles.values()):
         notes.append("the baseline has no measure of the picture's change at keyframes (its window held no"
                      " keyframe after the first frame, or it was built from images or by an older cctv-guard):"

@@ -6,6 +6,14 @@ correlation of edge images gives a translation. The homography (baseline -> curr
 decomposed into the shift of the image centre (pan/tilt, in pixels and % of the frame width),
 roll (degrees) and zoom (scale), and shapely measures coverage: the IoU of the baseline view
 mapped into the current view, and the visible share of each must-see zone.
+
+The scene's *static structure* (the edges present in most baseline frames, see
+`Profile.static_edges`) checks a registration: a motion is only taken when undoing it lines the
+static edges up better than standing still does (`warped_static_likeness` against
+`static_likeness`), so the rotated or zoomed views that periodic floor tiles, crowds or a parked
+car suggest to feature matching are rejected; and a view that registers to nothing is only a
+camera turned away while nothing of the static structure stays in place where the picture holds
+still (`steady_static_likeness`).
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ QUICK_MIN_NCC = 0.6  # fast path: edge likeness at least this...
 QUICK_MARGIN = 0.05  # ...and within this of the baseline frames' own 10th percentile
 QUICK_MAX_SHIFT = 0.75  # ...and a phase shift under this (pixels at PHASE_WIDTH)
 CORE_EDGE_SHARE = 0.2  # the baseline's strongest edge pixels that the fast path compares
+STEADY_DIFF = 12.0  # grey levels: a pixel of the small image that changed more in a second is moving
 
 _CLAHE = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(4, 4))
 
@@ -233,6 +242,22 @@ def static_likeness(edges: np.ndarray, static_edges: np.ndarray) -> float:
     camera looks elsewhere."""
     core, idx = _static_core(static_edges)
     return _ncc(core, edges.ravel()[idx])
+
+
+def steady_static_likeness(gray: np.ndarray, older_gray: np.ndarray, static_edges: np.ndarray) -> float | None:
+    """`static_likeness` over the static core where the picture held still since `older_gray`
+    (a lorry passing in front hides part of the structure for a while; where it is, the frame
+    changes). None when less than a quarter of the core held still (nothing steady to judge by)."""
+    core, idx = _static_core(static_edges)
+    edges = _edges(gray)
+    h, w = edges.shape
+    a = cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+    b = cv2.resize(older_gray, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+    moving = cv2.GaussianBlur(cv2.absdiff(a, b), (0, 0), 1.5) > STEADY_DIFF
+    steady = ~moving.ravel()[idx]
+    if steady.sum() < max(16, len(idx) // 4):
+        return None
+    return _ncc(core[steady], edges.ravel()[idx][steady])
 
 
 def warped_static_likeness(edges: np.ndarray, H: np.ndarray, analysis_width: int, static_edges: np.ndarray) -> float:

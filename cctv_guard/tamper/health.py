@@ -7,11 +7,20 @@ normalised so that illumination changes do not look like tampering:
   switch to IR greyscale scales both), compared with the cell's own baseline value and spread;
 * sharpness per cell is Laplacian energy divided by gradient energy, i.e. how much of the
   cell's structure is fine detail: independent of contrast (darkness, fog, IR), and it drops
-  when the lens is defocused; sensor noise only raises it;
-* a cell is *covered* when it lost both its texture and its likeness to the baseline (NCC),
-  so people and vehicles (which bring their own texture) do not count; a lost cell that changed
-  a lot since the previous frame and looks sharp is *moving* (a lorry's flat side passing, or a
-  cover arriving): it counts towards a cover only once the cover has stopped moving;
+  when the lens is defocused; sensor noise only raises it, so for baselines that have it the
+  *edge sharpness* decides defocus instead (`edge_ratios`: at the strongest edges, the fine
+  gradient over the coarse one, i.e. how narrow the edges are; blur by sigma widens them, noise
+  and light do not), over the whole frame and in most of its regions;
+* a cell is *covered* when it lost both its structure and the baseline's pattern. Structure:
+  its texture fell (fine, or coarse where noise has averaged out), or it darkened far below the
+  rest of the picture's change (paint), or its brightness departed while its coarse texture
+  fell. Pattern: its likeness to the baseline (NCC) fell, or it keeps little of the baseline's
+  pattern (`Likeness.keep`, the brightness-normalised regression slope: a translucent sheet at
+  opacity a keeps at most 1 - a, and noise does not bias it), diffused or darkened (a veil of
+  fog keeps its pattern in focus). People and vehicles bring their own texture and do not count;
+  overexposed cells (glare) cannot be judged. A lost cell that changed a lot since the previous
+  frame or a second earlier and looks sharp (or is dark only) is *moving* (a lorry's flat side
+  passing, or a cover arriving): it counts towards a cover only once the cover has stopped moving;
 * *frozen* compares consecutive analysed frames against the least change the baseline's own
   consecutive frames showed (sensor noise, compression): real cameras never repeat a frame.
   In inter-coded footage (H.264/H.265) the inter frames of a still scene can repeat exactly
@@ -62,6 +71,7 @@ COVER_COARSE_RATIO = 0.45
 # pavement: the blotch edges bring texture, the brightness tells)
 COVER_DEPART = 1.5
 COVER_DEPART_TEXTURE = 0.7
+COVER_DARKENED = 2.0  # ...or while it turned darker than the rest of the picture's change by this factor
 # a cell this share of whose pixels clip (>= 250) and that was bright already is overexposed
 # (glare, light turned up): its structure cannot be judged
 CLIPPED_SHARE = 0.3
@@ -312,7 +322,7 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
     tex2_mean = getattr(profile, "tex2_mean", None)
     er_whole = er_regions = kept = None
     cover_cells = textured
-    departed = tex2_ratio = None
+    departed = tex2_ratio = dark_only = None
     if tex2_mean is None:  # a baseline from before the pattern measures: texture and likeness only
         lost = (st.tex < tex_floor) & (ncc < COVER_NCC) & textured
     else:
@@ -329,8 +339,15 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
         diffused = (tex_ratio < COVER_FOCUS_RATIO * tex2_ratio) | (st.mean + 16.0 < COVER_DARKER * (profile.luma_cells + 16.0))
         washed = (ncc < COVER_NCC) | (like.keep < COVER_KEEP_GONE) | ((like.keep < COVER_KEEP) & diffused)
         light = np.log((st.mean + 16.0) / (profile.luma_cells + 16.0))
-        departed = np.abs(light - _quantile(light[cover_cells], 0.5)) > math.log(COVER_DEPART)
-        structure_lost = (st.tex < tex_floor) | (tex2_ratio < COVER_COARSE_RATIO) | (departed & (tex2_ratio < COVER_DEPART_TEXTURE))
+        relative = light - _quantile(light[cover_cells], 0.5)
+        departed = np.abs(relative) > math.log(COVER_DEPART)
+        # paint or a dark cloth darkens what it covers far below the rest of the picture's change;
+        # its blotchy edges may bring texture of their own, the darkness tells
+        # (against the brighter part of the picture: paint over half the view pulls the median down)
+        darkened = light - _quantile(light[cover_cells], 0.75) < -math.log(COVER_DARKENED)
+        texture_gone = (st.tex < tex_floor) | (tex2_ratio < COVER_COARSE_RATIO) | (departed & (tex2_ratio < COVER_DEPART_TEXTURE))
+        structure_lost = texture_gone | darkened
+        dark_only = darkened & ~texture_gone  # (counts only while it holds still: see below)
         clipped = _cell_means(cv2.compare(gray, 250, cv2.CMP_GE, dst=scratch("clip", gray.shape, np.uint8)), grid) > 255.0 * CLIPPED_SHARE
         overexposed = clipped & (profile.luma_cells >= CLIPPED_BASE_LUMA)
         lost = washed & structure_lost & cover_cells & ~overexposed
@@ -354,6 +371,8 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
             # in focus: fine against coarse structure as in the baseline (a lorry's seams and
             # lettering; a hand at the lens has none of its fine structure)
             sharp_cells |= tex_ratio >= COVER_FOCUS_RATIO * tex2_ratio
+        if dark_only is not None:
+            sharp_cells |= dark_only  # a dark thing that moves (a lorry's side) is no paint
         passing = lost & moving & sharp_cells
         moving_lost = int(passing.sum())
         lost &= ~passing
