@@ -9,7 +9,7 @@ footage (vtest.avi: Apache-2.0 AND BSD-3-Clause, see samples/README.md):
 
 * **A tiled floor with a crowd, seen by a camera that does not move.** vtest's ground (lawn and
   walkway, below the building fronts) is replaced by a regular tiled floor seen in perspective,
-  and the walkers of vtest are composited on top, in the crowd clip from four moments at once.
+  and the walkers of vtest are composited on top, in the crowd clip from six moments at once.
   Periodic tiles and walkers let feature matching find a rotated or zoomed view that lines the
   tiles up; the building fronts above do not line up under it. `tiles_normal.mp4` is the
   baseline footage, `tiles_crowd.mp4` must raise nothing, `tiles_moved.mp4` (a pan of 5 % at
@@ -169,7 +169,7 @@ def scenarios() -> list[tuple[Scenario, str, bool]]:
         (Scenario("tiles_normal", "normal", duration_s=20.0, crf=CRF,
                   note="tiled floor under vtest's walkers, the registered view (baseline footage)"), "tiles", False),
         (Scenario("tiles_crowd", "normal", duration_s=30.0, crf=CRF, source_offset_s=20.0,
-                  note="the same view, a crowd four times as dense crossing the tiles; the camera does not move"),
+                  note="the same view, a crowd six times as dense crossing the tiles; the camera does not move"),
          "tiles", True),
         (Scenario("tiles_moved", "moved", duration_s=30.0, crf=CRF, source_offset_s=20.0, onset_s=ONSET_S,
                   expected=("moved",), accepted=("coverage_lost",), pose=_pose_pan,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import pickle
 import sys
 from dataclasses import dataclass
@@ -24,7 +25,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 MANIFESTS = sorted((PROJECT / "datasets" / "privacy_photos").glob("manifest_*.tsv"))
 DEV_LABELS = {"restroom": "toilet_urinal", "bathroom_shower": "bathroom_shower",
               "bedroom_hotel_dorm": "hotel_room", "allowed": "allowed"}
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: embeddings are head.scene_features (classifier + detector)
+# corpus photos are known files, some of them large camera originals: read them whatever their size
+# (the scan's guard against decompression bombs is for inputs it has never seen)
+os.environ.setdefault("CCTV_GUARD_MAX_IMAGE_PIXELS", str(400_000_000))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@
 
 Inputs: every photo of datasets/privacy_photos/manifest_*.tsv and `--views` CCTV-like views of
 each (high-angle crop, wide lens, low resolution, greyscale IR, noise: scripts/cctv_views.py),
-embedded by the shipped EfficientNet-Lite3 (`embedding` output). Model: multinomial logistic
+embedded by both shipped models (the `embedding` outputs of EfficientNet-Lite3 and of the SSD
+detector's backbone, side by side: privacy.head.scene_features). Model: multinomial logistic
 regression on standardised features, classes weighted to balance, L2 strength `--c`. The
 dev scenes are never used. Deterministic for the same files and library versions.
 """
@@ -27,7 +28,7 @@ from scene_corpus import PROJECT, frame_features, load_rows
 
 from cctv_guard.privacy.head import SceneHead, read_head, save_head
 
-DEFAULT_C = 0.05
+DEFAULT_C = 0.003
 DEFAULT_VIEWS = 3
 
 
@@ -77,7 +78,7 @@ def write_record(models: Path, path: Path, head: SceneHead, rows, views: int, c:
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "bytes": path.stat().st_size,
         "origin": "scripts/train_scene_head.py on datasets/privacy_photos/manifest_*.tsv",
-        "input": {"from": "efficientnet_lite3 output 'embedding'", "width": head.width},
+        "input": {"from": "efficientnet_lite3 output 'embedding' then ssd_mobilenet_v2_coco output 'embedding' (privacy.head.scene_features)", "width": head.width},
         "output_kind": "softmax probabilities over 'categories'",
         "categories": list(head.categories),
         "training": {"photos": counts, "sources": len({r.group for r in rows}), "cctv_views_per_photo": views,

@@ -23,7 +23,7 @@ from cctv_guard.privacy.categories import (
     category_for_zone,
     zone_of,
 )
-from cctv_guard.privacy.head import head_from_arrays, load_head, read_head, save_head
+from cctv_guard.privacy.head import head_from_arrays, load_head, read_head, save_head, scene_features
 from cctv_guard.privacy.zones import ZONES
 
 MODELS = REPO / "models"
@@ -38,6 +38,16 @@ def head():
 @pytest.fixture(scope="module")
 def classifier():
     return load_models().classifier
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return load_models().ssd
+
+
+def _features(classifier, detector, img: np.ndarray) -> np.ndarray:
+    """The head's input for one photo, as the scan computes it (before masks and shrinking)."""
+    return scene_features(classifier.embed(img), detector.infer(img)[1])
 
 
 def _img(name: str) -> np.ndarray:
@@ -61,28 +71,52 @@ def test_classifier_gives_pooled_features_with_unchanged_probabilities(classifie
     assert cos < 0.9
 
 
-def test_manifest_records_the_embedding_output():
-    rec = json.loads((MODELS / "manifest.json").read_text())["models"]["efficientnet_lite3"]
+def test_detector_gives_pooled_backbone_features_with_unchanged_objects(detector):
+    img = _img("bus.jpg")
+    dets, emb = detector.infer(img, min_score=0.3)
+    assert detector.has_embedding and emb.shape == (1280,) and emb.dtype == np.float32
+    assert emb.min() >= 0.0 and emb.max() <= 6.0 + 1e-5  # pooled after the backbone's ReLU6
+    again = detector.detect(img, min_score=0.3)
+    assert dets.labels == again.labels and np.array_equal(dets.xyxy, again.xyxy)
+    assert "bus" in dets.labels and "person" in dets.labels
+    other = detector.infer(_img("chelsea.jpg"))[1]
+    cos = float(emb @ other / (np.linalg.norm(emb) * np.linalg.norm(other)))
+    assert cos < 0.9
+
+
+def test_scene_features_join_both_models_or_give_none():
+    a, b = np.ones(3, np.float32), np.zeros(2, np.float32)
+    assert scene_features(a, b).tolist() == [1, 1, 1, 0, 0]
+    assert scene_features(a, None) is None and scene_features(None, b) is None
+
+
+def test_manifest_records_the_embedding_outputs():
+    models = json.loads((MODELS / "manifest.json").read_text())["models"]
+    rec = models["efficientnet_lite3"]
     assert [o["name"] for o in rec["outputs"]] == ["Softmax", "embedding"]
     assert rec["outputs"][1]["shape"] == [1, 1280]
+    rec = models["ssd_mobilenet_v2_coco"]
+    assert [o["name"] for o in rec["outputs"]] == ["Postprocessor/Reshape_2:0", "Postprocessor/Slice:0", "embedding"]
+    assert rec["outputs"][2]["shape"] == [1, 1280]
 
 
 # --- the shipped head -----------------------------------------------------------------------------
 
 
-def test_shipped_head_loads_and_gives_probabilities(head, classifier):
+def test_shipped_head_loads_and_gives_probabilities(head, classifier, detector):
     assert ALLOWED in head.categories and set(head.categories) - {ALLOWED} <= set(CATEGORIES)
-    assert head.width == 1280
-    embs = np.stack([classifier.embed(_img(n)) for n in ("bus.jpg", "coffee.jpg")])
+    assert head.width == 2560
+    embs = np.stack([_features(classifier, detector, _img(n)) for n in ("bus.jpg", "coffee.jpg")])
+    assert head.fits(embs[0]) and not head.fits(embs[0][:1280])
     p = head.probabilities(embs)
     assert p.shape == (2, len(head.categories)) and np.allclose(p.sum(axis=1), 1.0, atol=1e-5)
     assert np.allclose(head.probabilities(embs[0]), p[0], atol=1e-6)
     assert set(head.prohibited(embs[0])) == set(head.categories) - {ALLOWED}
 
 
-def test_everyday_sample_photos_are_not_prohibited_places(head, classifier):
+def test_everyday_sample_photos_are_not_prohibited_places(head, classifier, detector):
     for name in ("bus.jpg", "coffee.jpg", "rocket.jpg", "astronaut.jpg"):
-        p = head.prohibited(classifier.embed(_img(name)))
+        p = head.prohibited(_features(classifier, detector, _img(name)))
         assert max(p.values()) < 0.5, (name, max(p, key=p.get))
 
 
@@ -114,7 +148,7 @@ def test_head_arrays_are_validated(head, tmp_path: Path):
     path = tmp_path / "h.npz"
     save_head(path, head)
     again = read_head(path)
-    x = np.random.default_rng(0).random((3, 1280)).astype(np.float32)
+    x = np.random.default_rng(0).random((3, head.width)).astype(np.float32)
     assert np.allclose(again.probabilities(x), head.probabilities(x))
     with np.load(path) as z:
         arrays = {k: z[k] for k in z.files}
@@ -208,7 +242,7 @@ def test_corpus_manifests_are_complete():
     assert len(seen) >= 500
 
 
-def test_head_recognises_corpus_photos_when_present(head, classifier):
+def test_head_recognises_corpus_photos_when_present(head, classifier, detector):
     root = Path("/work/data/privacy_photos")
     if not root.is_dir():
         pytest.skip("corpus not built (scripts/build_dataset.py)")
@@ -218,7 +252,7 @@ def test_head_recognises_corpus_photos_when_present(head, classifier):
             img = cv2.imread(str(p), cv2.IMREAD_COLOR)
             if img is None:
                 continue
-            probs = head.probabilities(classifier.embed(img))
+            probs = head.probabilities(_features(classifier, detector, img))
             total += 1
             right += head.categories[int(np.argmax(probs))] == label
     assert total >= 20 and right / total >= 0.8  # training photos: a sanity check, not an evaluation

@@ -175,11 +175,12 @@ class FusionConfig(StrictModel):
     threshold: float = Field(0.64, gt=0.0, lt=1.0)
     frame_decay: float = Field(0.5, ge=0.0, lt=1.0)  # weight of the k-th best frame: decay**k
     dormitory_min_beds: int = Field(3, ge=2)  # this many beds in one frame: dormitory, not hotel room
-    # the scene head's cue "scene:<category>": evidence = scene_weight × probability, counted when
-    # the probability reaches scene_min_score; chosen on the grouped cross-validation sweep
-    # (scripts/eval_scene_cv.py --sweep, docs/privacy.md): the most recall at ≤ 6 % false positives
+    # the scene head's cue "scene:<category>" (the most likely prohibited category, scored by the
+    # probability that the view shows any prohibited place): evidence = scene_weight × probability,
+    # counted when the probability reaches scene_min_score; chosen on the grouped cross-validation
+    # sweep (scripts/eval_scene_cv.py --sweep, docs/privacy.md): the most recall at ≤ 5 % false positives
     scene_weight: float = Field(3.5, ge=0.0)
-    scene_min_score: float = Field(0.4, ge=0.0, le=1.0)
+    scene_min_score: float = Field(0.94, ge=0.0, le=1.0)
     cooccurrence: tuple[Cooccurrence, ...] = Field(default_factory=_default_cooccurrence)
 
 

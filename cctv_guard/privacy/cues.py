@@ -15,10 +15,12 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
+from cctv_guard.core.errors import ModelError
 from cctv_guard.detection.image import as_bgr8, limit_size
 from cctv_guard.privacy import lexicon
 from cctv_guard.privacy.categories import zone_of
 from cctv_guard.privacy.config import CueRule, CustomDetector, PrivacyConfig
+from cctv_guard.privacy.head import scene_features
 from cctv_guard.privacy.view import Box, ViewQuality, in_masks, mask_array, mask_image, scale_polygons, view_quality
 
 
@@ -115,7 +117,7 @@ def apply_masks(cues: Iterable[Cue], masks) -> list[Cue]:
 class PrivacyModels:
     """The models a scan runs; any may be None (that source of cues is then skipped).
     `custom` pairs each loaded YOLO detector with its config entry; `head` is the scene head
-    (`head.SceneHead`), fed by the classifier's embedding."""
+    (`head.SceneHead`), fed by the classifier's and the detector's pooled features."""
 
     detector: Any = None
     classifier: Any = None
@@ -164,7 +166,8 @@ class FrameCues:
     people: tuple[Box, ...]
     quality: ViewQuality
     ocr: bool
-    embedding: np.ndarray | None = field(default=None, compare=False, repr=False)  # classifier features
+    # the scene head's input (head.scene_features: classifier and detector pooled features)
+    embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def analyse_frame(
@@ -193,21 +196,28 @@ def analyse_frame(
     work = mask_image(small, smasks)
     cues: list[Cue] = []
     people: list[Box] = []
+    det_emb = cls_emb = None
     if models.detector is not None:
         rules = cfg.detector_rules()
         floor = min([r.min_score for r in rules.values()] + [0.3])
-        dets = models.detector.detect(work, min_score=floor)
+        if hasattr(models.detector, "infer"):
+            dets, det_emb = models.detector.infer(work, min_score=floor)
+        else:
+            dets = models.detector.detect(work, min_score=floor)
         cues += cues_from_detections(dets, rules)
         people += [d.box for d in dets if d.label == "person"]
-    embedding = None
     if models.classifier is not None:
-        probs, embedding = models.classifier.infer(work)
+        probs, cls_emb = models.classifier.infer(work)
         cues += cues_from_classes(models.classifier.top(probs, top_k=10), cfg.classifier_rules())
-        # the head has only seen real views: a flat, dark or blurred frame (or one masked out)
-        # says nothing about the place
-        if models.head is not None and embedding is not None and quality.judgeable:
-            fus = cfg.fusion
-            cues += cues_from_scene(models.head.prohibited(embedding), fus.scene_weight, fus.scene_min_score)
+    embedding = scene_features(cls_emb, det_emb)
+    # the head has only seen real views: a flat, dark or blurred frame (or one masked out) says
+    # nothing about the place
+    if models.head is not None and quality.judgeable and embedding is not None:
+        if not models.head.fits(embedding):
+            raise ModelError(f"the scene head reads {models.head.width} features, the models give {embedding.shape[-1]}:"
+                             " models/ is a mix of versions (restore it from git)")
+        fus = cfg.fusion
+        cues += cues_from_scene(dict([models.head.place(embedding)]), fus.scene_weight, fus.scene_min_score)
     for yolo, spec in models.custom:
         cues += cues_from_detections(yolo.detect(work, min_score=spec.min_score), spec.rules(), prefix="yolo")
     want_ocr = ocr(quality) if callable(ocr) else bool(ocr)

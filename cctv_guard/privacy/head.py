@@ -1,5 +1,6 @@
-"""The learned scene head: a small classifier over EfficientNet-Lite3's pooled features (the
-classifier model's `embedding` output) that names the kind of place a view shows.
+"""The learned scene head: a small classifier over the pooled features of both shipped models
+(the `embedding` outputs of EfficientNet-Lite3 and of the SSD detector's MobileNet-v2 backbone,
+joined by `scene_features`) that names the kind of place a view shows.
 
 The weights are plain numpy arrays in `models/scene_head.npz`, sha256-checked against
 `models/manifest.json` like the ONNX models, and trained by `scripts/train_scene_head.py`.
@@ -51,10 +52,30 @@ class SceneHead:
         p /= p.sum(axis=1, keepdims=True)
         return p[0] if single else p
 
+    def fits(self, features: np.ndarray | None) -> bool:
+        """Whether `features` (from `scene_features`) are what this head reads."""
+        return features is not None and features.shape[-1] == self.width
+
     def prohibited(self, embedding: np.ndarray) -> dict[str, float]:
         """Probability of each prohibited category for one embedding."""
         p = self.probabilities(embedding)
         return {c: float(p[i]) for i, c in enumerate(self.categories) if c != ALLOWED}
+
+    def place(self, embedding: np.ndarray) -> tuple[str, float]:
+        """(the most likely prohibited category, the probability that the view shows any
+        prohibited place): a view between two prohibited kinds (a hostel room: hotel or dorm?)
+        is still sure to be prohibited, though neither kind alone is."""
+        p = self.prohibited(embedding)
+        return max(p, key=p.get), float(sum(p.values()))
+
+
+def scene_features(classifier_embedding: np.ndarray | None, detector_embedding: np.ndarray | None) -> np.ndarray | None:
+    """The head's input for one view: the classifier's and the detector's pooled features side by
+    side (ImageNet objects and textures; COCO objects in their surroundings). None when either
+    model gave none (an export without the `embedding` output)."""
+    if classifier_embedding is None or detector_embedding is None:
+        return None
+    return np.concatenate([classifier_embedding.reshape(-1), detector_embedding.reshape(-1)]).astype(np.float32)
 
 
 def head_from_arrays(arrays: Mapping[str, np.ndarray], origin: str = "scene head") -> SceneHead:

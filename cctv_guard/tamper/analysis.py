@@ -52,10 +52,12 @@ WEAK_INLIERS = 30
 # defocus from edge sharpness (health.edge_ratios against the baseline's; baselines that have it):
 # the whole frame below the first value and the median region below the second (a lorry passing
 # softens a few regions, defocus all of them); sustain below the third
-DEFOCUS_EDGE = (0.9, 0.92)
-DEFOCUS_EDGE_SUSTAIN = 0.93
+DEFOCUS_EDGE = (0.81, 0.85)
+DEFOCUS_EDGE_SUSTAIN = 0.84
+DEFOCUS_COARSE_TEXTURE = 0.95  # ...while the coarse texture is below this share of the baseline's
+DEFOCUS_EDGE_STRONG = 0.75  # ...unless the edges widened past this (no crowd does that)
 DEFOCUS_IN_PLACE_LIKENESS = 0.5  # defocus needs the view registered in place or this likeness to the baseline
-DEFOCUS_EDGE_GUARD = 0.88  # the older fine-detail rules only count while the edges are this soft too
+DEFOCUS_EDGE_GUARD = 0.8  # the older fine-detail rules only count while the edges are this soft too
 # a registered motion must explain the static structure (drift.static_likeness) better than
 # standing still by this much, or it is not taken (periodic floor tiles, crowds, a parked car
 # fool feature matching; the static edges do not line up under a wrong motion)...
@@ -68,7 +70,7 @@ STILL_MARGIN = 0.1
 # the scene; the rest stays in place)
 UNMATCHED_STATIC = 0.5
 UNMATCHED_MARGIN = 0.25  # ...and at least this far below them
-UNMATCHED_EDGES = 0.85  # ...and its edges are about as sharp as the baseline's (things at the lens are not)
+UNMATCHED_EDGES = 0.75  # ...and its edges are about as sharp as the baseline's (things at the lens are not)
 # a cover and defocus both blur the view: cover wins while at least this share of the lost cells
 # also changed brightness against the rest of the picture, or the pattern kept is below the second
 COVER_OVER_DEFOCUS = (0.3, 0.4)
@@ -200,7 +202,10 @@ def analyse_frame(
         # (noise and light leave it; fine detail alone would rise with noise and fall with
         # compression or vibration)
         er, err = h.edge_ratio, h.edge_ratio_regions
-        blur = er < DEFOCUS_EDGE[0] and err < DEFOCUS_EDGE[1]
+        # ...and the coarse texture fell with them (a dense crowd crossing a sharp tiled floor
+        # softens the strongest edges too, but adds structure)
+        blur = er < DEFOCUS_EDGE[0] and err < DEFOCUS_EDGE[1] and (
+            h.coarse_texture_ratio is None or h.coarse_texture_ratio < DEFOCUS_COARSE_TEXTURE or er < DEFOCUS_EDGE_STRONG)
         defocus_level = ON if blur else SUSTAIN if er < DEFOCUS_EDGE_SUSTAIN else CLEAR
         if er < DEFOCUS_EDGE_GUARD:
             defocus_level = max(defocus_level, fine_level)

@@ -371,6 +371,7 @@ def to_bytes(b: Baseline) -> bytes:
         "zones": {k: [list(p) for p in v] for k, v in b.zones.items()},
         "source": b.source,
         "created_with": b.created_with,
+        "edge_method": health.EDGE_METHOD,
         "profiles": {
             name: {k: getattr(p, k) for k in _PROFILE_SCALARS} for name, p in b.profiles.items()
         },
@@ -473,6 +474,9 @@ def from_bytes(data: bytes, name: str = "baseline") -> Baseline:
             bad = [k for k, v in values.items() if v is not None and not _finite_number(v)]
             if bad:
                 raise BaselineError(f"{name} is corrupt: profile {pname!r} has a non-numeric {bad[0]}")
+            if header.get("edge_method") != health.EDGE_METHOD:
+                # edge sharpness measured another way: not comparable, judged the older way
+                values["edge_ratio"], arrs["edge_ratio_cells"] = None, None
             profiles[pname] = Profile(name=pname, **arrs, **values)
         aw, ah = (int(v) for v in header["analysis_size"])
         fw, fh = (int(v) for v in header["frame_size"])

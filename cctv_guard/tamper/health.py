@@ -198,45 +198,57 @@ def coarse_texture(gray: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     return _cell_means(coarse_gradient(x), grid) / (_cell_means(gray, grid) + 16.0)
 
 
-def edge_ratios(gray: np.ndarray, half: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+# how `edge_ratios` measures (stored in baselines: a baseline measured another way is not compared)
+EDGE_METHOD = 2
+_BLOCK2 = np.ones((2, 2), np.uint8)
+
+
+def edge_ratios(gray: np.ndarray, half: np.ndarray | None = None, fine: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """How sharp the picture's strongest edges are, whatever their contrast and the sensor
-    noise: at the EDGE_TOP share of pixels with the strongest coarse gradient (2-4 pixel
-    scale), the median ratio of the fine gradient (1-pixel scale) to the coarse one. A sharp
-    edge has a high ratio; defocus by sigma widens every edge and lowers it; contrast, light
-    and IR scale both gradients alike, and noise barely touches the strongest edges. Returns
-    the ratio over the whole frame and per region of an EDGE_REGIONS grid (a passing lorry
-    changes a few regions, defocus all of them)."""
+    noise: in each region of an EDGE_REGIONS grid, at the EDGE_TOP share of its pixels with the
+    strongest coarse gradient (2-4 pixel scale), the ratio of the fine gradient (1-pixel scale)
+    to the coarse one. A sharp edge has a high ratio; defocus by sigma widens every edge and
+    lowers it; contrast, light and IR scale both gradients alike, and noise barely touches the
+    strongest edges. Returns the median over all regions' judged pixels and each region's
+    median (a passing lorry changes a few regions, defocus all of them). `half`: the frame's
+    `smoothed_half`; `fine`: its full-size gradient magnitude after a sigma-1 blur (as
+    `cell_stats` computes it), when already at hand."""
     if half is None:
         half = smoothed_half(gray)
     h2, w2 = half.shape
     coarse = coarse_gradient(half)
-    g = scratch("er_g", gray.shape)
-    g[...] = gray
-    smooth = cv2.GaussianBlur(g, (0, 0), 1.0, dst=scratch("er_smooth", gray.shape))
-    fx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3, dst=scratch("er_fx", gray.shape))
-    fy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3, dst=scratch("er_fy", gray.shape))
-    fine_full = cv2.magnitude(fx, fy, scratch("er_fine", gray.shape))
-    fine = cv2.resize(fine_full, (w2, h2), dst=scratch("er_fine_half", (h2, w2)), interpolation=cv2.INTER_AREA)
-    ratio = cv2.divide(fine, coarse + np.float32(1.0), dst=scratch("er_ratio", (h2, w2)))
-    whole = _top_ratio(coarse, ratio)
+    if fine is None:
+        g = scratch("er_g", gray.shape)
+        g[...] = gray
+        smooth = cv2.GaussianBlur(g, (0, 0), 1.0, dst=scratch("er_smooth", gray.shape))
+        fx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3, dst=scratch("er_fx", gray.shape))
+        fy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3, dst=scratch("er_fy", gray.shape))
+        fine = cv2.magnitude(fx, fy, scratch("er_fine", gray.shape))
+    # the fine gradient's peak over each 2x2 block (an average would blur away the very
+    # narrowness being measured)
+    fh, fw = min(fine.shape[0] // 2, h2), min(fine.shape[1] // 2, w2)
+    fine_half = scratch("er_fine_half", (h2, w2))
+    fine_half[...] = 0.0
+    peaks = cv2.dilate(fine, _BLOCK2, dst=scratch("er_peaks", fine.shape), anchor=(0, 0))
+    fine_half[:fh, :fw] = peaks[: 2 * fh : 2, : 2 * fw : 2]
     rows, cols = EDGE_REGIONS
-    regional = np.empty(EDGE_REGIONS, np.float32)
-    for i in range(rows):
-        for j in range(cols):
-            sl = (slice(i * h2 // rows, (i + 1) * h2 // rows), slice(j * w2 // cols, (j + 1) * w2 // cols))
-            regional[i, j] = _top_ratio(coarse[sl], ratio[sl])
-    return whole, regional
+    rh, rw = h2 // rows, w2 // cols
+    if rh * rw < 8:
+        return float("nan"), np.full(EDGE_REGIONS, np.nan, np.float32)
 
+    def blocks(a: np.ndarray) -> np.ndarray:  # (regions, pixels of each)
+        return a[: rh * rows, : rw * cols].reshape(rows, rh, cols, rw).transpose(0, 2, 1, 3).reshape(rows * cols, rh * rw)
 
-def _top_ratio(coarse: np.ndarray, ratio: np.ndarray) -> float:
-    c = coarse.ravel()
-    if c.size < 8:
-        return float("nan")
-    k = max(1, int(EDGE_TOP * c.size))
-    idx = np.argpartition(c, c.size - k)[c.size - k:]
-    if float(c[idx].min()) <= 0.0:
-        return float("nan")  # a flat picture has no edges to judge
-    return float(np.median(ratio.ravel()[idx]))
+    c, f = blocks(coarse), blocks(fine_half)
+    k = max(1, int(EDGE_TOP * c.shape[1]))
+    idx = np.argpartition(c, c.shape[1] - k, axis=1)[:, c.shape[1] - k:]
+    top_c = np.take_along_axis(c, idx, axis=1)
+    ratio = np.take_along_axis(f, idx, axis=1) / (top_c + np.float32(1.0))
+    ratio[top_c.min(axis=1) <= 0.0] = np.nan  # a flat region has no edges to judge
+    ratio.sort(axis=1)  # (medians by sorting: np.median's overhead was most of this function's time)
+    regional = ratio[:, k // 2].reshape(EDGE_REGIONS)
+    judged = np.sort(ratio[np.isfinite(ratio[:, 0])], axis=None)
+    return (float(judged[judged.size // 2]) if judged.size else float("nan")), regional
 
 
 def _ncc_side(a: np.ndarray, grid: tuple[int, int], reuse: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -300,6 +312,8 @@ class Health:
     pattern_kept: float | None = None
     # share of the lost cells whose brightness departed from the rest of the picture's change
     cover_departed: float = 0.0
+    # median over textured cells of the coarse (noise-robust) texture against the baseline's
+    coarse_texture_ratio: float | None = None
 
 
 def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple[int, int],
@@ -320,7 +334,7 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
     tex_floor = np.maximum(COVER_TEX_RATIO * profile.tex_mean, profile.tex_mean - 4.0 * profile.tex_std)
     tex_floor = np.minimum(tex_floor, 0.8 * profile.tex_mean)
     tex2_mean = getattr(profile, "tex2_mean", None)
-    er_whole = er_regions = kept = None
+    er_whole = er_regions = kept = coarse_ratio = None
     cover_cells = textured
     departed = tex2_ratio = dark_only = None
     if tex2_mean is None:  # a baseline from before the pattern measures: texture and likeness only
@@ -348,12 +362,15 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
         texture_gone = (st.tex < tex_floor) | (tex2_ratio < COVER_COARSE_RATIO) | (departed & (tex2_ratio < COVER_DEPART_TEXTURE))
         structure_lost = texture_gone | darkened
         dark_only = darkened & ~texture_gone  # (counts only while it holds still: see below)
-        clipped = _cell_means(cv2.compare(gray, 250, cv2.CMP_GE, dst=scratch("clip", gray.shape, np.uint8)), grid) > 255.0 * CLIPPED_SHARE
-        overexposed = clipped & (profile.luma_cells >= CLIPPED_BASE_LUMA)
-        lost = washed & structure_lost & cover_cells & ~overexposed
+        lost = washed & structure_lost & cover_cells
+        bright = lost & (profile.luma_cells >= CLIPPED_BASE_LUMA) & (st.mean >= 255.0 * CLIPPED_SHARE)
+        if bright.any():  # (only bright cells can be overexposed: counting clipped pixels costs)
+            clipped = _cell_means(cv2.compare(gray, 250, cv2.CMP_GE, dst=scratch("clip", gray.shape, np.uint8)), grid) > 255.0 * CLIPPED_SHARE
+            lost &= ~(clipped & bright)
         kept = _quantile(like.keep[cover_cells], 0.5)
+        coarse_ratio = _quantile(tex2_ratio[textured], 0.5)
         if profile.edge_ratio is not None:
-            whole, regional = edge_ratios(gray, like.half)
+            whole, regional = edge_ratios(gray, like.half, scratch("cell_grad", gray.shape))
             er_whole = whole / max(profile.edge_ratio, 1e-3) if math.isfinite(whole) else None
             rel = regional / np.maximum(profile.edge_ratio_cells, 1e-3)
             rel = rel[np.isfinite(rel)]
@@ -413,6 +430,7 @@ def measure(gray: np.ndarray, profile, prev_gray: np.ndarray | None, grid: tuple
         edge_ratio_regions=er_regions,
         pattern_kept=kept,
         cover_departed=cover_departed,
+        coarse_texture_ratio=coarse_ratio,
     )
 
 
